@@ -1,0 +1,258 @@
+"""The one declaration of the graph: node labels with typed properties, relationship types with
+their endpoints and properties.
+
+Everything that names a label, a relationship type or a property in Cypher is generated from this
+module, so the names are a fixed allow-list and never come from input. The DDL for both backends
+(`schema/ladybug.cypher`, `schema/neo4j.cypher`) is generated from here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Property types, named after LadybugDB's; Neo4j is schema-free and only gets constraints/indexes.
+STRING = "STRING"
+STRINGS = "STRING[]"
+INT = "INT64"
+FLOAT = "DOUBLE"
+BOOL = "BOOLEAN"
+DATE = "DATE"
+TIMESTAMP = "TIMESTAMP"
+
+LANGUAGES = ("fi", "sv", "en")
+"""Language variants kept beside a text property (`name_fi`, `name_sv`, `name_en`)."""
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    type: str
+    indexed: bool = False
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    props: tuple[Prop, ...]
+    localized: tuple[str, ...] = ()
+    """Text properties that also have a variant per language in `LANGUAGES`."""
+
+    @property
+    def all_props(self) -> tuple[Prop, ...]:
+        extra = tuple(
+            Prop(f"{base}_{lang}", STRING) for base in self.localized for lang in LANGUAGES
+        )
+        return (*COMMON, *self.props, *extra)
+
+    @property
+    def prop_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.all_props)
+
+    def prop(self, name: str) -> Prop:
+        for p in self.all_props:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.label} has no property {name!r}")
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    ends: tuple[tuple[str, str], ...]
+    props: tuple[Prop, ...] = field(default_factory=tuple)
+
+    @property
+    def prop_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.props)
+
+
+COMMON = (
+    Prop("id", STRING, unique=True),
+    Prop("createdAt", TIMESTAMP),
+    Prop("updatedAt", TIMESTAMP),
+    Prop("source", STRING),
+)
+
+NODES: dict[str, NodeType] = {
+    n.label: n
+    for n in (
+        NodeType(
+            "City",
+            (
+                Prop("name", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("kind", STRING, indexed=True),
+                Prop("country", STRING),
+                Prop("code", STRING, unique=True),
+                Prop("population", INT),
+                Prop("website", STRING),
+            ),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Goal",
+            (
+                Prop("name", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("targetYear", INT),
+            ),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Theme",
+            (Prop("name", STRING, indexed=True), Prop("description", STRING)),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Capability",
+            (Prop("name", STRING, indexed=True), Prop("description", STRING)),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Need",
+            (
+                Prop("title", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("status", STRING, indexed=True),
+            ),
+            localized=("title", "description"),
+        ),
+        NodeType(
+            "Vendor",
+            (
+                Prop("name", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("businessId", STRING, unique=True),
+                Prop("country", STRING),
+                Prop("website", STRING),
+                Prop("illustrative", BOOL),
+            ),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Service",
+            (
+                Prop("name", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("externalId", STRING, indexed=True),
+                Prop("lifecycle", STRING, indexed=True),
+                Prop("website", STRING),
+                Prop("retiredAt", TIMESTAMP),
+                Prop("retiredReason", STRING),
+            ),
+            localized=("name", "description"),
+        ),
+        NodeType(
+            "Pilot",
+            (
+                Prop("title", STRING, indexed=True),
+                Prop("description", STRING),
+                Prop("status", STRING, indexed=True),
+                Prop("startDate", DATE),
+                Prop("endDate", DATE),
+                Prop("budgetEur", FLOAT),
+                Prop("startedAt", TIMESTAMP),
+                Prop("endedAt", TIMESTAMP),
+                Prop("cancelledAt", TIMESTAMP),
+                Prop("cancelReason", STRING),
+            ),
+            localized=("title", "description"),
+        ),
+        NodeType(
+            "Decision",
+            (
+                Prop("outcome", STRING, indexed=True),
+                Prop("rationale", STRING),
+                Prop("lessons", STRINGS),
+                Prop("nextSteps", STRINGS),
+                Prop("decidedBy", STRING),
+                Prop("decidedAt", TIMESTAMP, indexed=True),
+            ),
+        ),
+    )
+}
+
+RELS: dict[str, RelType] = {
+    r.type: r
+    for r in (
+        RelType("PART_OF", (("City", "City"),)),
+        RelType("HAS_GOAL", (("City", "Goal"),)),
+        RelType("HAS_NEED", (("City", "Need"),)),
+        RelType("REQUIRES", (("Need", "Capability"),)),
+        RelType("IN_THEME", (("Need", "Theme"),)),
+        RelType("SUPPORTS", (("Need", "Goal"),)),
+        RelType("BROADER", (("Capability", "Capability"),)),
+        RelType("OFFERS", (("Vendor", "Service"),)),
+        RelType("OPERATES", (("City", "Service"),)),
+        RelType("HAS_CAPABILITY", (("Service", "Capability"),)),
+        RelType("ADDRESSES", (("Service", "Need"), ("Service", "Theme"))),
+        RelType("USES", (("City", "Service"),), (Prop("since", DATE), Prop("until", DATE))),
+        RelType("RUNS", (("City", "Pilot"),)),
+        RelType("FOR_NEED", (("Pilot", "Need"),)),
+        RelType("TRIALS", (("Pilot", "Service"),)),
+        RelType("PARTNER", (("Pilot", "Vendor"),)),
+        RelType("DECIDED", (("Pilot", "Decision"),)),
+        RelType("SUPERSEDES", (("Decision", "Decision"),)),
+        RelType(
+            "STANCE",
+            (("City", "Capability"),),
+            (Prop("ring", STRING), Prop("since", TIMESTAMP), Prop("rationale", STRING)),
+        ),
+    )
+}
+
+# Value sets of the enumerated properties: the domain validates against these.
+CITY_KINDS = ("MUNICIPALITY", "REGION", "METROPOLIS", "NETWORK")
+NEED_STATUSES = ("OPEN", "MET", "WITHDRAWN")
+SERVICE_LIFECYCLES = ("ACTIVE", "RETIRED")
+PILOT_STATUSES = ("PROPOSED", "RUNNING", "ENDED", "DECIDED", "CANCELLED")
+OUTCOMES = ("LEARNED", "DEVELOP", "DROP")
+RINGS = ("WATCH", "TRIAL", "ADOPT", "EXCLUDE")
+
+ID_PREFIX_SEPARATOR = ":"
+"""Ids look like `City:oulu`: the label before the separator lets `node(id:)` find the table."""
+
+
+def label_of(node_id: str) -> str | None:
+    """The label an id names, if it names a known one."""
+    label, sep, rest = node_id.partition(ID_PREFIX_SEPARATOR)
+    return label if sep and rest and label in NODES else None
+
+
+def ladybug_ddl() -> list[str]:
+    """CREATE ... IF NOT EXISTS statements for every node and relationship table."""
+    out = []
+    for node in NODES.values():
+        cols = ", ".join(
+            f"{p.name} {p.type}{' PRIMARY KEY' if p.name == 'id' else ''}" for p in node.all_props
+        )
+        out.append(f"CREATE NODE TABLE IF NOT EXISTS {node.label}({cols})")
+    for rel in RELS.values():
+        parts = [f"FROM {a} TO {b}" for a, b in rel.ends]
+        parts += [f"{p.name} {p.type}" for p in rel.props]
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {rel.type}({', '.join(parts)})")
+    return out
+
+
+def neo4j_ddl() -> list[str]:
+    """Uniqueness constraints and range indexes; Neo4j needs no table declarations."""
+    out = []
+    for node in NODES.values():
+        for p in node.all_props:
+            low = f"{node.label.lower()}_{p.name.lower()}"
+            if p.unique:
+                out.append(
+                    f"CREATE CONSTRAINT {low}_unique IF NOT EXISTS "
+                    f"FOR (n:{node.label}) REQUIRE n.{p.name} IS UNIQUE"
+                )
+            elif p.indexed:
+                out.append(
+                    f"CREATE INDEX {low}_index IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})"
+                )
+    return out
+
+
+def ddl_file(statements: list[str], header: str) -> str:
+    lines = [f"// {header}", "// Generated by `rolemap schema` from rolemap/graph/schema.py.", ""]
+    return "\n".join(lines + [s + ";" for s in statements]) + "\n"
