@@ -40,9 +40,7 @@ class NodeType:
 
     @property
     def all_props(self) -> tuple[Prop, ...]:
-        extra = tuple(
-            Prop(f"{base}_{lang}", STRING) for base in self.localized for lang in LANGUAGES
-        )
+        extra = tuple(Prop(f"{base}_{lang}", STRING) for base in self.localized for lang in LANGUAGES)
         return (*COMMON, *self.props, *extra)
 
     @property
@@ -247,9 +245,7 @@ def neo4j_ddl() -> list[str]:
                     f"FOR (n:{node.label}) REQUIRE n.{p.name} IS UNIQUE"
                 )
             elif p.indexed:
-                out.append(
-                    f"CREATE INDEX {low}_index IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})"
-                )
+                out.append(f"CREATE INDEX {low}_index IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})")
     return out
 
 

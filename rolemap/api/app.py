@@ -1,0 +1,198 @@
+"""HTTP: GraphQL over HTTP at /graphql (POST and GET), GraphiQL for browsers, /healthz, /readyz.
+
+Follows the GraphQL-over-HTTP spec: `application/graphql-response+json` when the client accepts
+it (request errors then get 4xx), `application/json` otherwise (always 200 once the request is
+well formed); mutations are refused over GET (405).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    validate,
+)
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..graph.store import Store
+from ..registry import Registry
+from .context import Context
+from .schema import schema
+
+STATIC = Path(__file__).parent / "static"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+DEFAULT_QUERY = """# rolemap: which services does Tampere use, and who offers them?
+{
+  city(id: "City:tampere") {
+    name(lang: "sv")
+    services(first: 10) {
+      edges { since node { name vendor { name } capabilities { edges { node { name } } } } }
+    }
+  }
+}
+"""
+
+
+def create_app(store: Store) -> Starlette:
+    registry = Registry(store)
+    graphiql_page = (STATIC / "graphiql.html").read_text(encoding="utf-8")
+    graphiql_page = graphiql_page.replace(
+        "__DEFAULT_QUERY__", json.dumps(DEFAULT_QUERY).replace("<", "\\u003c")
+    )
+
+    async def graphql_endpoint(request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        if request.method == "GET" and _wants_html(accept) and "query" not in request.query_params:
+            return HTMLResponse(graphiql_page)
+        media = _response_media(accept)
+        if media is None:
+            return PlainTextResponse(f"Not Acceptable: ask for {GRAPHQL_RESPONSE} or {JSON}", status_code=406)
+        try:
+            params = await _request_params(request)
+        except _BadRequest as exc:
+            return _errors(media, str(exc), exc.status)
+        return await _run(params, request, media, Context(store, registry))
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await asyncio.to_thread(store.read, "health.ping")
+        except Exception as exc:  # any failure means "not ready", with the reason
+            return JSONResponse({"status": "unavailable", "store": store.dialect, "error": str(exc)}, 503)
+        return JSONResponse({"status": "ok", "store": store.dialect})
+
+    routes = [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.store = store
+    return app
+
+
+class _BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _wants_html(accept: str) -> bool:
+    return "text/html" in accept
+
+
+def _response_media(accept: str) -> str | None:
+    """The response type for an Accept header: the spec's type when asked, JSON by default."""
+    if not accept.strip():
+        return JSON
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    for kind in kinds:
+        if kind == GRAPHQL_RESPONSE:
+            return GRAPHQL_RESPONSE
+        if kind in (JSON, "application/*", "*/*"):
+            return JSON
+    return None
+
+
+async def _request_params(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        params: dict[str, Any] = dict(request.query_params)
+        if "variables" in params:
+            params["variables"] = _json_field(params["variables"], "variables")
+        if "extensions" in params:
+            params["extensions"] = _json_field(params["extensions"], "extensions")
+    else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise _BadRequest("POST /graphql needs Content-Type: application/json", 415)
+        try:
+            params = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise _BadRequest(f"the body is not JSON: {exc}") from None
+        if not isinstance(params, dict):
+            raise _BadRequest("the body must be a JSON object with a `query`")
+    query = params.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise _BadRequest("a `query` string is required")
+    if params.get("variables") is not None and not isinstance(params["variables"], dict):
+        raise _BadRequest("`variables` must be a JSON object")
+    if params.get("operationName") is not None and not isinstance(params["operationName"], str):
+        raise _BadRequest("`operationName` must be a string")
+    params["method"] = request.method
+    return params
+
+
+def _json_field(raw: str, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise _BadRequest(f"`{name}` is not valid JSON") from None
+
+
+async def _run(params: dict[str, Any], request: Request, media: str, context: Context) -> Response:
+    gql_schema = schema.graphql_schema
+    try:
+        document = parse(params["query"])
+    except GraphQLError as error:
+        return _result(media, ExecutionResult(None, [error]), request_error=True)
+    errors = validate(gql_schema, document)
+    if errors:
+        return _result(media, ExecutionResult(None, errors), request_error=True)
+    operation = get_operation_ast(document, params.get("operationName"))
+    if operation is None:
+        return _errors(media, "no operation with that name (or several and no operationName)", 400)
+    if params["method"] == "GET" and _is_mutation(operation):
+        return Response(
+            json.dumps({"errors": [{"message": "mutations are only accepted over POST"}]}),
+            status_code=405,
+            media_type=media,
+            headers={"Allow": "POST"},
+        )
+    result = execute(
+        gql_schema,
+        document,
+        context_value=context,
+        variable_values=params.get("variables"),
+        operation_name=params.get("operationName"),
+    )
+    if asyncio.iscoroutine(result):
+        result = await result
+    return _result(media, result, request_error=False)
+
+
+def _is_mutation(operation: OperationDefinitionNode) -> bool:
+    return operation.operation == OperationType.MUTATION
+
+
+def _result(media: str, result: ExecutionResult, request_error: bool) -> Response:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    if not request_error:
+        body["data"] = result.data
+    # Variable coercion failures surface as execution errors with no data: a request error too.
+    bad_request = request_error or (result.data is None and result.errors)
+    status = 400 if (media == GRAPHQL_RESPONSE and bad_request) else 200
+    return Response(json.dumps(body, default=str), status_code=status, media_type=media)
+
+
+def _errors(media: str, message: str, status: int) -> Response:
+    return Response(json.dumps({"errors": [{"message": message}]}), status_code=status, media_type=media)

@@ -1,0 +1,110 @@
+"""Relay connections: `first` (1–100) / `after`, `pageInfo`, and `totalCount` computed only when
+asked for. Cursors are the opaque (base64) id of the last item; lists are ordered by id, so a
+cursor stays valid while other items come and go.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import graphene
+from graphql import GraphQLError
+
+MAX_FIRST = 100
+DEFAULT_FIRST = 20
+
+
+def encode_cursor(node_id: str) -> str:
+    return base64.urlsafe_b64encode(node_id.encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> str:
+    if not cursor:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise GraphQLError(f"after: {cursor!r} is not a cursor this API gave out") from None
+
+
+def check_first(first: int | None) -> int:
+    first = DEFAULT_FIRST if first is None else first
+    if not 1 <= first <= MAX_FIRST:
+        raise GraphQLError(f"first must be between 1 and {MAX_FIRST}, got {first}")
+    return first
+
+
+@dataclass
+class Page:
+    """One page of items; `total` is awaited only when a client selects `totalCount`."""
+
+    items: list[Any]
+    has_next: bool
+    has_previous: bool
+    total: Callable[[], Awaitable[int]]
+    cursor_of: Callable[[Any], str]
+
+
+def page_of_list(items: list[Any], first: int | None, after: str | None, key=None) -> Page:
+    """A page of an already loaded, id-ordered list (nested connections)."""
+    key = key or (lambda item: item["id"])
+    limit = check_first(first)
+    after_id = decode_cursor(after)
+    rest = [item for item in items if key(item) > after_id] if after_id else items
+
+    async def total() -> int:
+        return len(items)
+
+    return Page(rest[:limit], len(rest) > limit, bool(after_id), total, key)
+
+
+class Connection(graphene.relay.Connection):
+    """Base of every connection type: adds `totalCount`."""
+
+    class Meta:
+        abstract = True
+
+    total_count = graphene.Int(required=True, description="Items in the whole list.")
+
+    @staticmethod
+    async def resolve_total_count(page: Page, info) -> int:
+        return await page.total()
+
+    @staticmethod
+    def resolve_edges(page: Page, info):
+        edge_type = info.return_type.of_type.of_type.graphene_type
+        return [edge_type(node=item, cursor=encode_cursor(page.cursor_of(item))) for item in page.items]
+
+    @staticmethod
+    def resolve_page_info(page: Page, info):
+        cursors = [encode_cursor(page.cursor_of(item)) for item in page.items]
+        return graphene.relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+
+
+def connection(node_type, name: str | None = None, **edge_fields) -> type[Connection]:
+    """A `<Name>Connection` type for `node_type`, its edges optionally carrying extra fields."""
+    name = name or f"{node_type._meta.name}Connection"
+
+    edge_attrs = {
+        field: graphene.Field(field_type, resolver=_edge_field(field))
+        for field, field_type in edge_fields.items()
+    }
+    meta = type("Meta", (), {"node": node_type, "name": name})
+    edge = type("Edge", (), edge_attrs)
+    return type(name, (Connection,), {"Meta": meta, "Edge": edge})
+
+
+def _edge_field(field: str):
+    def resolve(edge, info):
+        return edge.node.get("_edge", {}).get(field)
+
+    return resolve

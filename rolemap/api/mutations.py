@@ -1,0 +1,319 @@
+"""Mutations. Each returns a payload with the object and `errors { code field message }`; when
+`errors` is not empty nothing was written.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import graphene
+
+from ..domain.errors import UserErrors
+from .types import TYPES, CityKind, NeedStatus, Outcome, camel
+
+
+class UserError(graphene.ObjectType):
+    """Why an input was refused. `code` is stable; `field` names the input field (or is null)."""
+
+    code = graphene.String(required=True)
+    field = graphene.String()
+    message = graphene.String(required=True)
+
+
+class LocalizedTextInput(graphene.InputObjectType):
+    lang = graphene.String(required=True, description="fi, sv or en")
+    text = graphene.String(required=True)
+
+
+def _localized(*fields: str) -> dict[str, Any]:
+    return {f: graphene.List(graphene.NonNull(LocalizedTextInput)) for f in fields}
+
+
+def _input(name: str, fields: dict[str, Any]) -> type[graphene.InputObjectType]:
+    return type(name, (graphene.InputObjectType,), fields)
+
+
+_ids = graphene.List(graphene.NonNull(graphene.ID))
+CreateCityInput = _input(
+    "CreateCityInput",
+    {
+        "name": graphene.String(required=True),
+        "kind": CityKind(required=True),
+        "description": graphene.String(),
+        "country": graphene.String(description="ISO 3166-1 alpha-2"),
+        "code": graphene.String(),
+        "population": graphene.Int(),
+        "website": graphene.String(),
+        "part_of_id": graphene.ID(),
+        **_localized("names", "descriptions"),
+    },
+)
+CreateThemeInput = _input(
+    "CreateThemeInput",
+    {
+        "name": graphene.String(required=True),
+        "description": graphene.String(),
+        **_localized("names", "descriptions"),
+    },
+)
+CreateCapabilityInput = _input(
+    "CreateCapabilityInput",
+    {
+        "name": graphene.String(required=True),
+        "description": graphene.String(),
+        "broader_id": graphene.ID(),
+        **_localized("names", "descriptions"),
+    },
+)
+CreateGoalInput = _input(
+    "CreateGoalInput",
+    {
+        "city_id": graphene.ID(required=True),
+        "name": graphene.String(required=True),
+        "description": graphene.String(),
+        "target_year": graphene.Int(),
+        **_localized("names", "descriptions"),
+    },
+)
+_vendor_fields = {
+    "description": graphene.String(),
+    "business_id": graphene.String(),
+    "country": graphene.String(),
+    "website": graphene.String(),
+    **_localized("names", "descriptions"),
+}
+RegisterVendorInput = _input(
+    "RegisterVendorInput", {"name": graphene.String(required=True), **_vendor_fields}
+)
+UpdateVendorInput = _input("UpdateVendorInput", {"name": graphene.String(), **_vendor_fields})
+_service_fields = {
+    "description": graphene.String(),
+    "capability_ids": _ids,
+    "need_ids": _ids,
+    "theme_ids": _ids,
+    "website": graphene.String(),
+    **_localized("names", "descriptions"),
+}
+RegisterServiceInput = _input(
+    "RegisterServiceInput",
+    {
+        "vendor_id": graphene.ID(description="The vendor offering it (or give operatorCityId)."),
+        "operator_city_id": graphene.ID(description="The city running it in-house."),
+        "name": graphene.String(required=True),
+        "external_id": graphene.String(
+            description="The vendor's own id: registering it again updates the same service."
+        ),
+        **_service_fields,
+    },
+)
+UpdateServiceInput = _input("UpdateServiceInput", {"name": graphene.String(), **_service_fields})
+_need_fields = {
+    "description": graphene.String(),
+    "theme_ids": _ids,
+    "capability_ids": _ids,
+    "goal_ids": _ids,
+    **_localized("titles", "descriptions"),
+}
+CreateNeedInput = _input(
+    "CreateNeedInput",
+    {"city_id": graphene.ID(required=True), "title": graphene.String(required=True), **_need_fields},
+)
+UpdateNeedInput = _input(
+    "UpdateNeedInput", {"title": graphene.String(), "status": NeedStatus(), **_need_fields}
+)
+_pilot_fields = {
+    "description": graphene.String(),
+    "need_ids": _ids,
+    "service_ids": _ids,
+    "vendor_ids": _ids,
+    "start_date": graphene.Date(),
+    "end_date": graphene.Date(),
+    "budget_eur": graphene.Float(),
+    **_localized("titles", "descriptions"),
+}
+CreatePilotInput = _input(
+    "CreatePilotInput",
+    {"city_id": graphene.ID(required=True), "title": graphene.String(required=True), **_pilot_fields},
+)
+UpdatePilotInput = _input("UpdatePilotInput", {"title": graphene.String(), **_pilot_fields})
+RecordDecisionInput = _input(
+    "RecordDecisionInput",
+    {
+        "pilot_id": graphene.ID(required=True),
+        "outcome": Outcome(required=True),
+        "rationale": graphene.String(required=True),
+        "lessons": graphene.List(graphene.NonNull(graphene.String), required=True),
+        "next_steps": graphene.List(graphene.NonNull(graphene.String)),
+        "decided_by": graphene.String(required=True),
+    },
+)
+
+
+def plain(value: Any) -> Any:
+    """Graphene input containers and enum members as plain dicts, lists and strings."""
+    if isinstance(value, dict):
+        return {camel(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def payload(name: str, field: str, type_name: str, extra: dict | None = None):
+    attrs = {
+        field: graphene.Field(lambda: TYPES[type_name]),
+        "errors": graphene.List(graphene.NonNull(UserError), required=True),
+        **(extra or {}),
+    }
+    return type(f"{name}Payload", (graphene.ObjectType,), attrs)
+
+
+async def run(info, fn, *args) -> tuple[Any, list]:
+    """Run a registry use case; user errors become the payload's `errors`."""
+    try:
+        return await info.context.call(fn, *args), []
+    except UserErrors as exc:
+        return None, [UserError(code=e.code.value, field=e.field, message=e.message) for e in exc.errors]
+
+
+def simple(name: str, field: str, type_name: str, input_type, method: str, doc: str):
+    """A mutation taking `input` and returning `{field, errors}`."""
+    Payload = payload(name, field, type_name)
+
+    async def mutate(root, info, input):
+        result, errors = await run(info, getattr(info.context.registry, method), plain(input))
+        return Payload(**{field: result, "errors": errors})
+
+    return graphene.Field(
+        Payload, required=True, input=input_type(required=True), resolver=mutate, description=doc
+    )
+
+
+def updating(name: str, field: str, type_name: str, input_type, method: str, doc: str):
+    """A mutation taking `id` and `input` (absent fields stay as they are)."""
+    Payload = payload(name, field, type_name)
+
+    async def mutate(root, info, id, input):
+        result, errors = await run(info, getattr(info.context.registry, method), id, plain(input))
+        return Payload(**{field: result, "errors": errors})
+
+    return graphene.Field(
+        Payload,
+        required=True,
+        id=graphene.ID(required=True),
+        input=input_type(required=True),
+        resolver=mutate,
+        description=doc,
+    )
+
+
+def pilot_action(name: str, method: str, doc: str, **args):
+    Payload = payload(name, "pilot", "Pilot")
+
+    async def mutate(root, info, id, **kwargs):
+        fn = getattr(info.context.registry, method)
+        result, errors = await run(info, fn, id, *kwargs.values())
+        return Payload(pilot=result, errors=errors)
+
+    return graphene.Field(
+        Payload, required=True, id=graphene.ID(required=True), resolver=mutate, description=doc, **args
+    )
+
+
+RetireServicePayload = payload("RetireService", "service", "Service")
+UseServicePayload = payload(
+    "UseService", "service", "Service", {"city": graphene.Field(lambda: TYPES["City"])}
+)
+RecordDecisionPayload = payload(
+    "RecordDecision", "decision", "Decision", {"pilot": graphene.Field(lambda: TYPES["Pilot"])}
+)
+
+
+class Mutation(graphene.ObjectType):
+    create_city = simple(
+        "CreateCity", "city", "City", CreateCityInput, "create_city", "Add a city, region or network."
+    )
+    create_theme = simple("CreateTheme", "theme", "Theme", CreateThemeInput, "create_theme", "Add a theme.")
+    create_capability = simple(
+        "CreateCapability",
+        "capability",
+        "Capability",
+        CreateCapabilityInput,
+        "create_capability",
+        "Add a capability to the taxonomy.",
+    )
+    create_goal = simple("CreateGoal", "goal", "Goal", CreateGoalInput, "create_goal", "Add a city's goal.")
+    register_vendor = simple(
+        "RegisterVendor", "vendor", "Vendor", RegisterVendorInput, "register_vendor", "Register a vendor."
+    )
+    update_vendor = updating(
+        "UpdateVendor", "vendor", "Vendor", UpdateVendorInput, "update_vendor", "Change a vendor."
+    )
+    register_service = simple(
+        "RegisterService",
+        "service",
+        "Service",
+        RegisterServiceInput,
+        "register_service",
+        "Register an offering; with an externalId, an idempotent upsert per vendor.",
+    )
+    update_service = updating(
+        "UpdateService", "service", "Service", UpdateServiceInput, "update_service", "Change a service."
+    )
+    retire_service = graphene.Field(
+        RetireServicePayload,
+        required=True,
+        id=graphene.ID(required=True),
+        reason=graphene.String(),
+        description="Take a service off the market; it stays readable.",
+    )
+    create_need = simple("CreateNeed", "need", "Need", CreateNeedInput, "create_need", "Add a city's need.")
+    update_need = updating("UpdateNeed", "need", "Need", UpdateNeedInput, "update_need", "Change a need.")
+    use_service = graphene.Field(
+        UseServicePayload,
+        required=True,
+        city_id=graphene.ID(required=True),
+        service_id=graphene.ID(required=True),
+        since=graphene.Date(),
+        description="Record that a city uses a service (again: updates `since`).",
+    )
+    create_pilot = simple(
+        "CreatePilot", "pilot", "Pilot", CreatePilotInput, "create_pilot", "Propose a pilot."
+    )
+    update_pilot = updating(
+        "UpdatePilot", "pilot", "Pilot", UpdatePilotInput, "update_pilot", "Change a pilot's plan."
+    )
+    start_pilot = pilot_action("StartPilot", "start_pilot", "PROPOSED → RUNNING.")
+    end_pilot = pilot_action("EndPilot", "end_pilot", "RUNNING → ENDED; a decision is now owed.")
+    cancel_pilot = pilot_action(
+        "CancelPilot",
+        "cancel_pilot",
+        "PROPOSED or RUNNING → CANCELLED, with the reason.",
+        reason=graphene.String(required=True),
+    )
+    record_decision = graphene.Field(
+        RecordDecisionPayload,
+        required=True,
+        input=RecordDecisionInput(required=True),
+        description="Close a pilot with a decision; on a DECIDED pilot it supersedes the current one.",
+    )
+
+    @staticmethod
+    async def resolve_retire_service(root, info, id, reason=None):
+        service, errors = await run(info, info.context.registry.retire_service, id, reason)
+        return RetireServicePayload(service=service, errors=errors)
+
+    @staticmethod
+    async def resolve_use_service(root, info, city_id, service_id, since=None):
+        fn = info.context.registry.use_service
+        service, errors = await run(info, fn, city_id, service_id, since)
+        city = None if errors else await info.context.node("City", city_id)
+        return UseServicePayload(service=service, city=city, errors=errors)
+
+    @staticmethod
+    async def resolve_record_decision(root, info, input):
+        result, errors = await run(info, info.context.registry.record_decision, plain(input))
+        pilot, decision = result or (None, None)
+        return RecordDecisionPayload(decision=decision, pilot=pilot, errors=errors)

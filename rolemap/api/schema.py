@@ -1,0 +1,120 @@
+"""The GraphQL schema root: queries over the registry, and the mutations."""
+
+from __future__ import annotations
+
+import graphene
+from graphql import GraphQLError
+
+from ..graph.schema import label_of
+from .connections import Page, check_first, decode_cursor
+from .mutations import Mutation
+from .types import (
+    CONNECTIONS,
+    TYPES,
+    CityKind,
+    NeedStatus,
+    Node,
+    Outcome,
+    PilotStatus,
+    ServiceLifecycle,
+    camel,
+)
+
+
+def listing(label: str, doc: str, **filters):
+    """A top-level connection over one label, filtered in the database and paged by id."""
+
+    async def resolve(root, info, first=None, after=None, **given):
+        limit = check_first(first)
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in given.items()}
+        values = {camel(k): v for k, v in values.items()}
+        if values.get("search") is not None:
+            values["search"] = values["search"].strip().lower() or None
+        graph = info.context.graph
+        after_id = decode_cursor(after)
+        rows = await info.context.call(graph.page, label, values, after_id, limit + 1)
+
+        async def total() -> int:
+            return await info.context.call(graph.count, label, values)
+
+        return Page(rows[:limit], len(rows) > limit, bool(after_id), total, lambda r: r["id"])
+
+    return graphene.Field(
+        lambda: CONNECTIONS[label],
+        required=True,
+        first=graphene.Int(description="1 to 100; default 20."),
+        after=graphene.String(),
+        resolver=resolve,
+        description=doc,
+        **filters,
+    )
+
+
+def single(label: str):
+    async def resolve(root, info, id):
+        if label_of(id) != label:
+            return None
+        return await info.context.node(label, id)
+
+    return graphene.Field(
+        lambda: TYPES[label], id=graphene.ID(required=True), resolver=resolve, description=f"A {label} by id."
+    )
+
+
+class Query(graphene.ObjectType):
+    node = graphene.Field(Node, id=graphene.ID(required=True), description="Any object by its id.")
+    cities = listing("City", "Cities, regions and networks.", kind=CityKind(), search=graphene.String())
+    city = single("City")
+    goals = listing("Goal", "Strategy goals.", city_id=graphene.ID())
+    themes = listing("Theme", "Policy themes.", search=graphene.String())
+    theme = single("Theme")
+    capabilities = listing("Capability", "The capability taxonomy.", search=graphene.String())
+    capability = single("Capability")
+    vendors = listing(
+        "Vendor",
+        "Vendors; `capabilityId` keeps those offering a service with that capability.",
+        search=graphene.String(),
+        capability_id=graphene.ID(),
+    )
+    vendor = single("Vendor")
+    services = listing(
+        "Service",
+        "Service offerings; `cityId` keeps those the city uses or operates.",
+        search=graphene.String(),
+        vendor_id=graphene.ID(),
+        capability_id=graphene.ID(),
+        city_id=graphene.ID(),
+        lifecycle=ServiceLifecycle(),
+    )
+    service = single("Service")
+    needs = listing(
+        "Need",
+        "Needs of cities.",
+        search=graphene.String(),
+        city_id=graphene.ID(),
+        theme_id=graphene.ID(),
+        status=NeedStatus(),
+    )
+    need = single("Need")
+    pilots = listing(
+        "Pilot",
+        "Pilots; `outcome` keeps those whose current decision has that outcome.",
+        search=graphene.String(),
+        city_id=graphene.ID(),
+        status=PilotStatus(),
+        outcome=Outcome(),
+        vendor_id=graphene.ID(),
+        need_id=graphene.ID(),
+    )
+    pilot = single("Pilot")
+    decision = single("Decision")
+
+    @staticmethod
+    async def resolve_node(root, info, id):
+        label = label_of(id)
+        if label is None:
+            raise GraphQLError(f"{id!r} is not a rolemap id (expected Label:slug)")
+        return await info.context.node(label, id)
+
+
+schema = graphene.Schema(query=Query, mutation=Mutation, types=list(TYPES.values()))

@@ -1,0 +1,292 @@
+"""GraphQL object types. Every relationship is navigable both ways; every to-many field is a
+connection (except `Pilot.decisions`, a plain list, newest first). Fields resolve through the
+request's DataLoaders, so siblings at one depth share one statement.
+"""
+
+from __future__ import annotations
+
+import graphene
+from graphene.types.resolver import set_default_resolver
+
+from ..domain import pilots
+from ..domain.i18n import localized
+from ..graph import schema as gs
+from .connections import connection, page_of_list
+
+CityKind = graphene.Enum("CityKind", [(k, k) for k in gs.CITY_KINDS])
+NeedStatus = graphene.Enum("NeedStatus", [(k, k) for k in gs.NEED_STATUSES])
+ServiceLifecycle = graphene.Enum("ServiceLifecycle", [(k, k) for k in gs.SERVICE_LIFECYCLES])
+PilotStatus = graphene.Enum("PilotStatus", [(k, k) for k in gs.PILOT_STATUSES])
+Outcome = graphene.Enum(
+    "Outcome",
+    [(k, k) for k in gs.OUTCOMES],
+    description=lambda v: {
+        "LEARNED": "Concluded; knowledge kept, no continuation yet.",
+        "DEVELOP": "Continue, scale or procure.",
+        "DROP": "Stop: a negative choice.",
+    }.get(v.name if v else ""),
+)
+Ring = graphene.Enum("Ring", [(k, k) for k in gs.RINGS])
+
+_CONNECTIONS: dict[str, type] = {}
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _record_resolver(attname, default_value, root, info, **args):
+    """Records are dicts keyed by graph property names (camelCase); graphene asks in snake_case."""
+    if isinstance(root, dict):
+        return root.get(camel(attname), default_value)
+    return getattr(root, attname, default_value)
+
+
+set_default_resolver(_record_resolver)
+
+
+class Node(graphene.Interface):
+    """An object with a stable id (`Label:slug`), usable with `node(id:)`."""
+
+    id = graphene.ID(required=True)
+    created_at = graphene.DateTime(required=True)
+    updated_at = graphene.DateTime(required=True)
+    source = graphene.String(description="The source document this record was drawn from.")
+
+    @classmethod
+    def resolve_type(cls, instance, info):
+        return TYPES[instance["_label"]]
+
+
+def text(field: str, required: bool = False):
+    """A localised text field: `name(lang: "sv")` falls back to the default text."""
+
+    def resolve(record, info, lang=None):
+        return localized(record, field, lang)
+
+    return graphene.Field(
+        graphene.String,
+        lang=graphene.String(description="fi, sv or en; falls back to the default text."),
+        resolver=resolve,
+        required=required,
+    )
+
+
+def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str | None = None):
+    """A connection over one relationship, loaded for all parents in one statement."""
+
+    async def resolve(record, info, first=None, after=None):
+        edges = await info.context.edges(rel, src, dst, direction, record["id"])
+        items = [{**node, "_edge": props} if props else node for node, props in edges]
+        return page_of_list(items, first, after)
+
+    return graphene.Field(
+        lambda: _CONNECTIONS[conn or target],
+        required=True,
+        first=graphene.Int(description="1 to 100; default 20."),
+        after=graphene.String(),
+        resolver=resolve,
+    )
+
+
+def to_one(target: str, rel: str, src: str, dst: str, direction: str):
+    async def resolve(record, info):
+        edges = await info.context.edges(rel, src, dst, direction, record["id"])
+        return edges[0][0] if edges else None
+
+    return graphene.Field(lambda: TYPES[target], resolver=resolve)
+
+
+class City(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A municipality, region, metropolis or network of cities."
+
+    name = text("name", required=True)
+    description = text("description")
+    kind = graphene.Field(CityKind, required=True)
+    country = graphene.String()
+    code = graphene.String(description="Official municipality or region code; unique.")
+    population = graphene.Int()
+    website = graphene.String()
+    part_of = to_many("City", "PART_OF", "City", "City", "out")
+    members = to_many("City", "PART_OF", "City", "City", "in")
+    goals = to_many("Goal", "HAS_GOAL", "City", "Goal", "out")
+    needs = to_many("Need", "HAS_NEED", "City", "Need", "out")
+    pilots = to_many("Pilot", "RUNS", "City", "Pilot", "out")
+    services = to_many("Service", "USES", "City", "Service", "out", conn="ServiceUse")
+    operated_services = to_many("Service", "OPERATES", "City", "Service", "out")
+    stances = to_many("Capability", "STANCE", "City", "Capability", "out", conn="CapabilityStance")
+
+
+class Goal(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A strategy goal of a city."
+
+    name = text("name", required=True)
+    description = text("description")
+    target_year = graphene.Int()
+    city = to_one("City", "HAS_GOAL", "City", "Goal", "in")
+    needs = to_many("Need", "SUPPORTS", "Need", "Goal", "in")
+
+
+class Theme(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A policy domain, e.g. elderly care or digital inclusion."
+
+    name = text("name", required=True)
+    description = text("description")
+    needs = to_many("Need", "IN_THEME", "Need", "Theme", "in")
+    services = to_many("Service", "ADDRESSES", "Service", "Theme", "in")
+
+
+class Capability(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "What a service can do, in a taxonomy (`broader` / `narrower`)."
+
+    name = text("name", required=True)
+    description = text("description")
+    broader = to_many("Capability", "BROADER", "Capability", "Capability", "out")
+    narrower = to_many("Capability", "BROADER", "Capability", "Capability", "in")
+    services = to_many("Service", "HAS_CAPABILITY", "Service", "Capability", "in")
+    needs = to_many("Need", "REQUIRES", "Need", "Capability", "in")
+    stances = to_many("City", "STANCE", "City", "Capability", "in", conn="CityStance")
+
+
+class Need(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A need of a city that services and pilots answer."
+
+    title = text("title", required=True)
+    description = text("description")
+    status = graphene.Field(NeedStatus, required=True)
+    city = to_one("City", "HAS_NEED", "City", "Need", "in")
+    themes = to_many("Theme", "IN_THEME", "Need", "Theme", "out")
+    capabilities = to_many("Capability", "REQUIRES", "Need", "Capability", "out")
+    goals = to_many("Goal", "SUPPORTS", "Need", "Goal", "out")
+    services = to_many("Service", "ADDRESSES", "Service", "Need", "in")
+    pilots = to_many("Pilot", "FOR_NEED", "Pilot", "Need", "in")
+
+
+class Vendor(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "An organisation offering services."
+
+    name = text("name", required=True)
+    description = text("description")
+    business_id = graphene.String(description="Business id (e.g. Finnish Y-tunnus); unique.")
+    country = graphene.String()
+    website = graphene.String()
+    illustrative = graphene.Boolean(
+        required=True, description="True for sample vendors invented for illustration."
+    )
+    services = to_many("Service", "OFFERS", "Vendor", "Service", "out")
+    pilots = to_many("Pilot", "PARTNER", "Pilot", "Vendor", "in")
+
+    @staticmethod
+    def resolve_illustrative(record, info):
+        return bool(record.get("illustrative"))
+
+
+class Service(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A service offering: a vendor's, or a city's own (in-house)."
+
+    name = text("name", required=True)
+    description = text("description")
+    external_id = graphene.String(description="The vendor's own id for this offering.")
+    lifecycle = graphene.Field(ServiceLifecycle, required=True)
+    website = graphene.String()
+    retired_at = graphene.DateTime()
+    retired_reason = graphene.String()
+    vendor = to_one("Vendor", "OFFERS", "Vendor", "Service", "in")
+    operator = to_one("City", "OPERATES", "City", "Service", "in")
+    capabilities = to_many("Capability", "HAS_CAPABILITY", "Service", "Capability", "out")
+    needs = to_many("Need", "ADDRESSES", "Service", "Need", "out")
+    themes = to_many("Theme", "ADDRESSES", "Service", "Theme", "out")
+    used_by = to_many("City", "USES", "City", "Service", "in", conn="CityUse")
+    pilots = to_many("Pilot", "TRIALS", "Pilot", "Service", "in")
+
+
+class Pilot(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "A time-boxed trial run by a city; it ends with a recorded decision."
+
+    title = text("title", required=True)
+    description = text("description")
+    status = graphene.Field(PilotStatus, required=True)
+    start_date = graphene.Date()
+    end_date = graphene.Date()
+    budget_eur = graphene.Float()
+    started_at = graphene.DateTime()
+    ended_at = graphene.DateTime()
+    cancelled_at = graphene.DateTime()
+    cancel_reason = graphene.String()
+    city = to_one("City", "RUNS", "City", "Pilot", "in")
+    needs = to_many("Need", "FOR_NEED", "Pilot", "Need", "out")
+    services = to_many("Service", "TRIALS", "Pilot", "Service", "out")
+    vendors = to_many("Vendor", "PARTNER", "Pilot", "Vendor", "out")
+    decision = graphene.Field(lambda: Decision, description="The current decision.")
+    decisions = graphene.List(
+        graphene.NonNull(lambda: Decision),
+        required=True,
+        description="Every decision, newest first; each supersedes the one after it.",
+    )
+
+    @staticmethod
+    async def _decisions(record, info) -> list[dict]:
+        edges = await info.context.edges("DECIDED", "Pilot", "Decision", "out", record["id"])
+        return [node for node, _ in edges]
+
+    @staticmethod
+    async def resolve_decision(record, info):
+        return pilots.current_decision(await Pilot._decisions(record, info))
+
+    @staticmethod
+    async def resolve_decisions(record, info):
+        found = await Pilot._decisions(record, info)
+        return sorted(found, key=lambda d: (d["decidedAt"], d["id"]), reverse=True)
+
+
+class Decision(graphene.ObjectType):
+    class Meta:
+        interfaces = (Node,)
+        description = "What a pilot led to. Never edited: a new decision supersedes it."
+
+    outcome = graphene.Field(Outcome, required=True)
+    rationale = graphene.String(required=True)
+    lessons = graphene.List(graphene.NonNull(graphene.String), required=True)
+    next_steps = graphene.List(graphene.NonNull(graphene.String), required=True)
+    decided_by = graphene.String(required=True)
+    decided_at = graphene.DateTime(required=True)
+    pilot = to_one("Pilot", "DECIDED", "Pilot", "Decision", "in")
+    supersedes = to_one("Decision", "SUPERSEDES", "Decision", "Decision", "out")
+    superseded_by = to_one("Decision", "SUPERSEDES", "Decision", "Decision", "in")
+
+    @staticmethod
+    def resolve_next_steps(record, info):
+        return record.get("nextSteps") or []
+
+
+TYPES = {t._meta.name: t for t in (City, Goal, Theme, Capability, Need, Vendor, Service, Pilot, Decision)}
+for _name, _type in TYPES.items():
+    _CONNECTIONS[_name] = connection(_type)
+_CONNECTIONS["ServiceUse"] = connection(
+    Service, "CityServiceConnection", since=graphene.Date, until=graphene.Date
+)
+_CONNECTIONS["CityUse"] = connection(City, "ServiceUserConnection", since=graphene.Date, until=graphene.Date)
+_CONNECTIONS["CapabilityStance"] = connection(
+    Capability, "CityStanceConnection", ring=Ring, since=graphene.DateTime, rationale=graphene.String
+)
+_CONNECTIONS["CityStance"] = connection(
+    City, "CapabilityStanceConnection", ring=Ring, since=graphene.DateTime, rationale=graphene.String
+)
+CONNECTIONS = _CONNECTIONS

@@ -1,0 +1,189 @@
+"""The `rolemap` command: serve, seed, export, import, schema.
+
+Configuration comes from `ROLEMAP_*` variables (see config.py); a bad value or an unusable store
+stops with one clear line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import ConfigError, Settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.run(settings, args) or 0
+    except ConfigError as exc:
+        return _fail(f"configuration: {exc}")
+    except UserFacingError as exc:
+        return _fail(str(exc))
+
+
+class UserFacingError(Exception):
+    """An error whose message is the whole story for the person at the terminal."""
+
+
+def _fail(message: str) -> int:
+    print(f"rolemap: {message}", file=sys.stderr)
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rolemap", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the GraphQL API (loads the sample into an empty store)")
+    serve.add_argument("--host", help="address to bind (default ROLEMAP_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default ROLEMAP_PORT or 8000)")
+    serve.add_argument("--no-seed", action="store_true", help="do not load the sample role map")
+    serve.set_defaults(run=_serve)
+
+    seed = sub.add_parser("seed", help="load the sample role map")
+    seed.add_argument("--reset", action="store_true", help="delete everything first")
+    seed.set_defaults(run=_seed)
+
+    export = sub.add_parser("export", help="write the whole registry as a JSON bundle")
+    export.add_argument("file", help="output path, or - for stdout")
+    export.set_defaults(run=_export)
+
+    imp = sub.add_parser("import", help="load a JSON bundle into an empty store")
+    imp.add_argument("file", help="bundle path, or - for stdin")
+    imp.add_argument("--replace", action="store_true", help="delete everything first")
+    imp.set_defaults(run=_import)
+
+    schema = sub.add_parser("schema", help="write schema/*.cypher and schema/rolemap.graphql")
+    schema.add_argument("--dir", default=str(REPO / "schema"), help="output folder")
+    schema.add_argument(
+        "--statements", metavar="FILE", help="also write every Neo4j statement as JSON (for the linter)"
+    )
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _open(settings: Settings):
+    from .graph.store import StoreError, open_store
+
+    try:
+        return open_store(settings)
+    except StoreError as exc:
+        raise UserFacingError(str(exc)) from None
+
+
+def _serve(settings: Settings, args) -> int:
+    import uvicorn
+
+    from .api.app import create_app
+
+    store = _open(settings)
+    try:
+        if not args.no_seed:
+            _seed_if_empty(store, settings)
+        host = args.host or settings.host
+        port = args.port or settings.port
+        print(f"rolemap: {store.dialect} store; GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
+        uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+    finally:
+        store.close()
+    return 0
+
+
+def _seed_if_empty(store, settings: Settings) -> None:
+    from .graph.access import Graph
+    from .graph.schema import NODES
+
+    graph = Graph(store.read)
+    if any(graph.total(label) for label in NODES):
+        return
+    counts = _load_seed(store, settings, replace=False)
+    print(f"rolemap: loaded the sample role map ({_describe(counts)})", file=sys.stderr)
+
+
+def _load_seed(store, settings: Settings, replace: bool) -> dict[str, int]:
+    from .bundle import BundleError, import_bundle
+    from .seed import default_seed_dir, seed_bundle
+
+    try:
+        seed_dir = settings.seed_dir or default_seed_dir()
+        return import_bundle(store, seed_bundle(seed_dir), replace=replace)
+    except (BundleError, FileNotFoundError) as exc:
+        raise UserFacingError(f"sample role map: {exc}") from None
+
+
+def _seed(settings: Settings, args) -> int:
+    store = _open(settings)
+    try:
+        counts = _load_seed(store, settings, replace=args.reset)
+    finally:
+        store.close()
+    print(f"loaded the sample role map: {_describe(counts)}")
+    return 0
+
+
+def _describe(counts: dict[str, int]) -> str:
+    from .graph.schema import NODES
+
+    nodes = sum(n for k, n in counts.items() if k in NODES)
+    rels = sum(n for k, n in counts.items() if k not in NODES)
+    return f"{nodes} nodes, {rels} relationships"
+
+
+def _export(settings: Settings, args) -> int:
+    from .bundle import export_bundle
+
+    store = _open(settings)
+    try:
+        bundle = export_bundle(store)
+    finally:
+        store.close()
+    text = json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if args.file == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"exported {sum(len(v) for v in bundle['nodes'].values())} nodes to {args.file}")
+    return 0
+
+
+def _import(settings: Settings, args) -> int:
+    from .bundle import BundleError, import_bundle
+
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        bundle = json.loads(raw)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserFacingError(f"cannot read {args.file}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UserFacingError(f"{args.file} is not JSON: {exc}") from None
+    store = _open(settings)
+    try:
+        counts = import_bundle(store, bundle, replace=args.replace)
+    except BundleError as exc:
+        raise UserFacingError(str(exc)) from None
+    finally:
+        store.close()
+    print(f"imported {_describe(counts)} from {args.file}")
+    return 0
+
+
+def _schema(settings: Settings, args) -> int:
+    from .schema_files import write_schema_files, write_statements
+
+    written = write_schema_files(Path(args.dir))
+    if args.statements:
+        written.append(write_statements(Path(args.statements)))
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""The embedded LadybugDB backend: no server, one database directory owned by this process.
+
+LadybugDB takes one read-write handle per database file across all processes, and one write
+transaction at a time inside it. So this process opens the file once, serialises writes behind a
+lock, and keeps a small pool of connections for concurrent reads.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import ladybug
+
+from .schema import ladybug_ddl
+from .store import Row, Store, StoreError, StoreLockedError, T, utc
+
+
+class LadybugStore(Store):
+    dialect = "ladybug"
+
+    def __init__(self, path: Path | str, read_pool: int = 4) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = ladybug.Database(str(self.path))
+        except RuntimeError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"the embedded database {self.path} is open in another process; "
+                    "stop that process or set ROLEMAP_DB to another path"
+                ) from None
+            raise StoreError(f"cannot open the embedded database {self.path}: {exc}") from None
+        self._write_lock = threading.Lock()
+        self._writer = ladybug.Connection(self._db)
+        self._readers: queue.Queue[ladybug.Connection] = queue.Queue()
+        for _ in range(read_pool):
+            self._readers.put(ladybug.Connection(self._db))
+
+    def apply_schema(self) -> None:
+        with self._write_lock:
+            for statement in ladybug_ddl():
+                self._execute(self._writer, statement, {})
+
+    def read(self, name: str, params: dict[str, Any] | None = None) -> list[Row]:
+        text = self.text(name)
+        with self._reader() as conn:
+            return self._execute(conn, text, params or {})
+
+    def write(self, work: Callable[[_Tx], T]) -> T:
+        with self._write_lock:
+            conn = self._writer
+            self._execute(conn, "BEGIN TRANSACTION", {})
+            try:
+                result = work(_Tx(self, conn))
+            except BaseException:
+                self._execute(conn, "ROLLBACK", {})
+                raise
+            self._execute(conn, "COMMIT", {})
+            return result
+
+    def close(self) -> None:
+        while not self._readers.empty():
+            self._readers.get_nowait().close()
+        self._writer.close()
+        self._db.close()
+
+    @contextmanager
+    def _reader(self) -> Iterator[ladybug.Connection]:
+        conn = self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put(conn)
+
+    def _execute(self, conn: ladybug.Connection, text: str, params: dict[str, Any]) -> list[Row]:
+        try:
+            result = conn.execute(text, _params(params))
+        except RuntimeError as exc:
+            raise StoreError(f"{exc} (in: {text[:200]})") from None
+        columns = result.get_column_names()
+        rows = [dict(zip(columns, map(_value, values), strict=True)) for values in result]
+        result.close()
+        return rows
+
+
+class _Tx:
+    def __init__(self, store: LadybugStore, conn: ladybug.Connection) -> None:
+        self._store = store
+        self._conn = conn
+
+    def run(self, name: str, params: dict[str, Any] | None = None) -> list[Row]:
+        return self._store._execute(self._conn, self._store.text(name), params or {})
+
+
+def _params(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: _param(v) for k, v in params.items()}
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, dict):
+        return {k: _param(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_param(v) for v in value]
+    return value
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc(value)
+    if isinstance(value, dict) and "_LABEL" in value:
+        node = {k: _value(v) for k, v in value.items() if not k.startswith("_")}
+        node["_label"] = value["_LABEL"]
+        return node
+    if isinstance(value, list):
+        return [_value(v) for v in value]
+    return value

@@ -1,0 +1,249 @@
+"""Every Cypher statement rolemap sends, by name.
+
+The stores accept only names registered here, so this module is the complete list: `rolemap schema
+--statements` writes it out for Neo4j's linter in CI. Statements are kept in the subset that both
+Neo4j 5 and LadybugDB run; where the dialects must differ, one name holds both texts.
+
+Labels, relationship types and property names are interpolated only from `schema.py` (a fixed
+allow-list); values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+from .schema import DATE, FLOAT, INT, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
+
+DIALECTS = ("ladybug", "neo4j")
+
+
+@dataclass(frozen=True)
+class Statement:
+    name: str
+    ladybug: str
+    neo4j: str
+
+    def text(self, dialect: str) -> str:
+        return self.ladybug if dialect == "ladybug" else self.neo4j
+
+
+STATEMENTS: dict[str, Statement] = {}
+
+
+def register(name: str, cypher: str, *, neo4j: str | None = None) -> str:
+    """Register a statement (one text for both dialects unless `neo4j` differs)."""
+    if name in STATEMENTS:
+        raise ValueError(f"statement {name!r} registered twice")
+    text = " ".join(cypher.split())
+    STATEMENTS[name] = Statement(name, text, " ".join((neo4j or cypher).split()))
+    return name
+
+
+# LadybugDB infers the type of a struct field from the values in `UNWIND $rows`; a column that is
+# null in every row comes out as STRING, so typed columns are cast there. Neo4j has no CAST and
+# needs none.
+_LADYBUG_CASTS = {DATE: "DATE", TIMESTAMP: "TIMESTAMP", INT: "INT64", FLOAT: "DOUBLE"}
+
+
+def _row_value(prop_name: str, prop_type: str, dialect: str) -> str:
+    cast = _LADYBUG_CASTS.get(prop_type) if dialect == "ladybug" else None
+    if dialect == "ladybug" and prop_type == STRINGS:
+        cast = "STRING[]"
+    return f"CAST(row.{prop_name} AS {cast})" if cast else f"row.{prop_name}"
+
+
+def _node_statements(node: NodeType) -> None:
+    label = node.label
+    names = node.prop_names
+    register(f"node.get.{label}", f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n")
+    register(f"node.all.{label}", f"MATCH (n:{label}) RETURN n ORDER BY n.id")
+    register(f"node.count.{label}", f"MATCH (n:{label}) RETURN count(n) AS count")
+    register(f"node.delete_all.{label}", f"MATCH (n:{label}) DETACH DELETE n")
+
+    def create(dialect: str) -> str:
+        props = ", ".join(f"{p.name}: {_row_value(p.name, p.type, dialect)}" for p in node.all_props)
+        return f"UNWIND $rows AS row CREATE (n:{label} {{{props}}})"
+
+    register(f"node.create.{label}", create("ladybug"), neo4j=create("neo4j"))
+    sets = ", ".join(f"n.{n} = ${n}" for n in names if n not in ("id", "createdAt"))
+    register(f"node.update.{label}", f"MATCH (n:{label} {{id: $id}}) SET {sets} RETURN n")
+    for p in node.all_props:
+        if p.unique and p.name != "id":
+            register(
+                f"node.find.{label}.{p.name}",
+                f"MATCH (n:{label}) WHERE n.{p.name} = $value RETURN n.id AS id",
+            )
+
+
+def rel_key(rel: str, src: str, dst: str) -> str:
+    return f"{rel}.{src}.{dst}"
+
+
+def _rel_statements(rel: RelType) -> None:
+    for src, dst in rel.ends:
+        key = rel_key(rel.type, src, dst)
+        cols = "".join(f", r.{p} AS {p}" for p in rel.prop_names)
+        register(
+            f"rel.out.{key}",
+            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}})-[r:{rel.type}]->(b:{dst}) "
+            f"RETURN id AS key, b AS node{cols} ORDER BY key, b.id",
+        )
+        register(
+            f"rel.in.{key}",
+            f"UNWIND $ids AS id MATCH (a:{src})-[r:{rel.type}]->(b:{dst} {{id: id}}) "
+            f"RETURN id AS key, a AS node{cols} ORDER BY key, a.id",
+        )
+        register(
+            f"rel.all.{key}",
+            f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) "
+            f"RETURN a.id AS src, b.id AS dst{cols} ORDER BY src, dst",
+        )
+
+        def create(dialect: str, rel=rel, src=src, dst=dst) -> str:
+            props = ", ".join(f"{p.name}: {_row_value(p.name, p.type, dialect)}" for p in rel.props)
+            body = f" {{{props}}}" if props else ""
+            return (
+                f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) "
+                f"MATCH (b:{dst} {{id: row.dst}}) CREATE (a)-[:{rel.type}{body}]->(b)"
+            )
+
+        register(f"rel.create.{key}", create("ladybug"), neo4j=create("neo4j"))
+        register(
+            f"rel.delete.{key}",
+            f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.type}]->"
+            f"(b:{dst} {{id: row.dst}}) DELETE r",
+        )
+        register(
+            f"rel.delete_from.{key}",
+            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}})-[r:{rel.type}]->(b:{dst}) DELETE r",
+        )
+
+
+for _node in NODES.values():
+    _node_statements(_node)
+for _rel in RELS.values():
+    _rel_statements(_rel)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filtered, paged lists (the top-level connections). A list is a base label plus optional filters;
+# every combination of filters is registered under its own name, so the lint sees each text.
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    match: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    label: str
+    filters: tuple[Filter, ...] = ()
+
+    def filter_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.filters)
+
+
+_SEARCH = Filter(
+    "search",
+    where="(toLower(n.name) CONTAINS $search OR toLower(coalesce(n.description, '')) CONTAINS $search)",
+)
+_TITLE_SEARCH = Filter(
+    "search",
+    where="(toLower(n.title) CONTAINS $search OR toLower(coalesce(n.description, '')) CONTAINS $search)",
+)
+_CURRENT_DECISION = "NOT EXISTS { MATCH (d)<-[:SUPERSEDES]-(:Decision) }"
+
+LISTS: dict[str, ListSpec] = {
+    "City": ListSpec("City", (Filter("kind", where="n.kind = $kind"), _SEARCH)),
+    "Theme": ListSpec("Theme", (_SEARCH,)),
+    "Goal": ListSpec("Goal", (Filter("cityId", match="MATCH (:City {id: $cityId})-[:HAS_GOAL]->(n)"),)),
+    "Capability": ListSpec("Capability", (_SEARCH,)),
+    "Vendor": ListSpec(
+        "Vendor",
+        (
+            _SEARCH,
+            Filter(
+                "capabilityId",
+                match="MATCH (n)-[:OFFERS]->(:Service)-[:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
+            ),
+        ),
+    ),
+    "Service": ListSpec(
+        "Service",
+        (
+            _SEARCH,
+            Filter("vendorId", match="MATCH (:Vendor {id: $vendorId})-[:OFFERS]->(n)"),
+            Filter(
+                "capabilityId",
+                match="MATCH (n)-[:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
+            ),
+            Filter("cityId", match="MATCH (:City {id: $cityId})-[:USES|OPERATES]->(n)"),
+            Filter("lifecycle", where="n.lifecycle = $lifecycle"),
+        ),
+    ),
+    "Need": ListSpec(
+        "Need",
+        (
+            _TITLE_SEARCH,
+            Filter("cityId", match="MATCH (:City {id: $cityId})-[:HAS_NEED]->(n)"),
+            Filter("themeId", match="MATCH (n)-[:IN_THEME]->(:Theme {id: $themeId})"),
+            Filter("status", where="n.status = $status"),
+        ),
+    ),
+    "Pilot": ListSpec(
+        "Pilot",
+        (
+            _TITLE_SEARCH,
+            Filter("cityId", match="MATCH (:City {id: $cityId})-[:RUNS]->(n)"),
+            Filter("status", where="n.status = $status"),
+            Filter(
+                "outcome",
+                match="MATCH (n)-[:DECIDED]->(d:Decision)",
+                where=f"d.outcome = $outcome AND {_CURRENT_DECISION}",
+            ),
+            Filter("vendorId", match="MATCH (n)-[:PARTNER]->(:Vendor {id: $vendorId})"),
+            Filter("needId", match="MATCH (n)-[:FOR_NEED]->(:Need {id: $needId})"),
+        ),
+    ),
+}
+
+
+def list_name(label: str, active: tuple[str, ...], count: bool = False) -> str:
+    kind = "count" if count else "page"
+    return f"list.{kind}.{label}[{','.join(active)}]"
+
+
+def _compose(spec: ListSpec, active: tuple[str, ...], count: bool) -> str:
+    used = [f for f in spec.filters if f.name in active]
+    parts = [f"MATCH (n:{spec.label})"]
+    parts += [f.match for f in used if f.match]
+    conditions = [f.where for f in used if f.where]
+    if not count:
+        conditions.insert(0, "n.id > $after")
+    if conditions:
+        parts.append("WHERE " + " AND ".join(conditions))
+    if count:
+        parts.append("RETURN count(DISTINCT n) AS count")
+    else:
+        parts.append("RETURN DISTINCT n ORDER BY n.id LIMIT $limit")
+    return " ".join(parts)
+
+
+for _spec in LISTS.values():
+    _names = _spec.filter_names()
+    for _k in range(len(_names) + 1):
+        for _active in combinations(_names, _k):
+            register(list_name(_spec.label, _active), _compose(_spec, _active, count=False))
+            register(list_name(_spec.label, _active, True), _compose(_spec, _active, count=True))
+
+
+def active_filters(label: str, values: dict[str, object]) -> tuple[str, ...]:
+    """The filters of a list that have a value, in declaration order (the statement name's order)."""
+    return tuple(n for n in LISTS[label].filter_names() if values.get(n) is not None)
+
+
+register("health.ping", "RETURN 1 AS ok")

@@ -1,0 +1,375 @@
+"""The registry's use cases: validate the input (domain), check it against the graph, and write
+it in one transaction — or raise `UserErrors` and write nothing.
+
+The API's mutations and the CLI both call these; they block, so the API runs them in a worker
+thread.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .domain import pilots
+from .domain.errors import Code, UserErrors
+from .domain.inputs import (
+    CancelInput,
+    CapabilityInput,
+    CityInput,
+    DecisionInput,
+    GoalInput,
+    Input,
+    NeedInput,
+    NeedUpdate,
+    PilotInput,
+    PilotUpdate,
+    ServiceInput,
+    ServiceUpdate,
+    ThemeInput,
+    VendorInput,
+    VendorUpdate,
+    validate,
+)
+from .graph.access import Graph, Record, now
+from .graph.store import Store
+
+
+def _props(inp: Input, *fields: str) -> dict[str, Any]:
+    """The given scalar fields plus language variants, leaving out what was not given."""
+    data = {f: getattr(inp, f) for f in fields if getattr(inp, f) is not None}
+    data.update(inp.translated())
+    return data
+
+
+class Registry:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _write(self, work):
+        return self.store.write(lambda tx: work(Graph(tx.run)))
+
+    # Cities, themes, capabilities, goals -----------------------------------------------------
+    def create_city(self, data: dict[str, Any]) -> Record:
+        inp = validate(CityInput, data)
+
+        def work(g: Graph) -> Record:
+            if inp.partOfId:
+                g.require_one("City", inp.partOfId, "partOfId")
+            g.unique("City", "code", inp.code, "code")
+            props = _props(inp, "name", "kind", "description", "country", "code", "population")
+            city = g.create("City", {**props, "website": inp.website})
+            if inp.partOfId:
+                g.link("PART_OF", "City", "City", [{"src": city["id"], "dst": inp.partOfId}])
+            return city
+
+        return self._write(work)
+
+    def create_theme(self, data: dict[str, Any]) -> Record:
+        inp = validate(ThemeInput, data)
+        return self._write(lambda g: g.create("Theme", _props(inp, "name", "description")))
+
+    def create_capability(self, data: dict[str, Any]) -> Record:
+        inp = validate(CapabilityInput, data)
+
+        def work(g: Graph) -> Record:
+            if inp.broaderId:
+                g.require_one("Capability", inp.broaderId, "broaderId")
+            cap = g.create("Capability", _props(inp, "name", "description"))
+            if inp.broaderId:
+                g.link(
+                    "BROADER",
+                    "Capability",
+                    "Capability",
+                    [{"src": cap["id"], "dst": inp.broaderId}],
+                )
+            return cap
+
+        return self._write(work)
+
+    def create_goal(self, data: dict[str, Any]) -> Record:
+        inp = validate(GoalInput, data)
+
+        def work(g: Graph) -> Record:
+            g.require_one("City", inp.cityId, "cityId")
+            goal = g.create("Goal", _props(inp, "name", "description", "targetYear"))
+            g.link("HAS_GOAL", "City", "Goal", [{"src": inp.cityId, "dst": goal["id"]}])
+            return goal
+
+        return self._write(work)
+
+    # Vendors and services ------------------------------------------------------------------
+    def register_vendor(self, data: dict[str, Any]) -> Record:
+        inp = validate(VendorInput, data)
+
+        def work(g: Graph) -> Record:
+            g.unique("Vendor", "businessId", inp.businessId, "businessId")
+            props = _props(inp, "name", "description", "businessId", "country", "website")
+            return g.create("Vendor", {**props, "illustrative": False})
+
+        return self._write(work)
+
+    def update_vendor(self, vendor_id: str, data: dict[str, Any]) -> Record:
+        inp = validate(VendorUpdate, data)
+
+        def work(g: Graph) -> Record:
+            vendor = g.require_one("Vendor", vendor_id, "id")
+            g.unique("Vendor", "businessId", inp.businessId, "businessId", own_id=vendor_id)
+            return g.update(vendor, _props(inp, "name", "description", "businessId", "country", "website"))
+
+        return self._write(work)
+
+    def register_service(self, data: dict[str, Any]) -> Record:
+        """A vendor's offering or a city's in-house service. With an `externalId` this is an
+        upsert per vendor: registering the same external id again updates that service."""
+        inp = validate(ServiceInput, data)
+
+        def work(g: Graph) -> Record:
+            if inp.vendorId:
+                g.require_one("Vendor", inp.vendorId, "vendorId")
+            else:
+                g.require_one("City", inp.operatorCityId, "operatorCityId")
+            self._require_links(g, inp)
+            existing = self._service_by_external_id(g, inp) if inp.externalId else None
+            props = _props(inp, "name", "description", "externalId", "website")
+            if existing:
+                if existing["lifecycle"] == "RETIRED":
+                    raise UserErrors.one(
+                        Code.INVALID_STATE, "externalId", f"service {existing['id']} is retired"
+                    )
+                service = g.update(existing, props)
+            else:
+                service = g.create("Service", {**props, "lifecycle": "ACTIVE"})
+                owner, rel = ("Vendor", "OFFERS") if inp.vendorId else ("City", "OPERATES")
+                g.link(
+                    rel,
+                    owner,
+                    "Service",
+                    [{"src": inp.vendorId or inp.operatorCityId, "dst": service["id"]}],
+                )
+            self._link_service(g, service["id"], inp, replace=existing is not None)
+            return service
+
+        return self._write(work)
+
+    @staticmethod
+    def _service_by_external_id(g: Graph, inp: ServiceInput) -> Record | None:
+        owner, rel, owner_id = (
+            ("Vendor", "OFFERS", inp.vendorId) if inp.vendorId else ("City", "OPERATES", inp.operatorCityId)
+        )
+        offered = g.related(rel, owner, "Service", "out", [owner_id])[owner_id]
+        return next((s for s, _ in offered if s["externalId"] == inp.externalId), None)
+
+    @staticmethod
+    def _require_links(g: Graph, inp: ServiceInput | ServiceUpdate) -> None:
+        g.require("Capability", inp.capabilityIds or [], "capabilityIds")
+        g.require("Need", inp.needIds or [], "needIds")
+        g.require("Theme", inp.themeIds or [], "themeIds")
+
+    @staticmethod
+    def _link_service(g: Graph, service_id: str, inp, replace: bool) -> None:
+        for rel, label, ids in (
+            ("HAS_CAPABILITY", "Capability", inp.capabilityIds),
+            ("ADDRESSES", "Need", inp.needIds),
+            ("ADDRESSES", "Theme", inp.themeIds),
+        ):
+            if ids is None and replace:
+                continue
+            g.relink(rel, "Service", label, service_id, ids or [])
+
+    def update_service(self, service_id: str, data: dict[str, Any]) -> Record:
+        inp = validate(ServiceUpdate, data)
+
+        def work(g: Graph) -> Record:
+            service = g.require_one("Service", service_id, "id")
+            if service["lifecycle"] == "RETIRED":
+                raise UserErrors.one(Code.INVALID_STATE, "id", "a retired service cannot change")
+            self._require_links(g, inp)
+            service = g.update(service, _props(inp, "name", "description", "website"))
+            self._link_service(g, service_id, inp, replace=True)
+            return service
+
+        return self._write(work)
+
+    def retire_service(self, service_id: str, reason: str | None) -> Record:
+        def work(g: Graph) -> Record:
+            service = g.require_one("Service", service_id, "id")
+            if service["lifecycle"] == "RETIRED":
+                raise UserErrors.one(Code.INVALID_STATE, "id", "the service is already retired")
+            reason_text = (reason or "").strip() or None
+            return g.update(
+                service, {"lifecycle": "RETIRED", "retiredAt": now(), "retiredReason": reason_text}
+            )
+
+        return self._write(work)
+
+    def use_service(self, city_id: str, service_id: str, since: date | None) -> Record:
+        """Record that a city uses a service; using it again only updates `since`."""
+
+        def work(g: Graph) -> Record:
+            g.require_one("City", city_id, "cityId")
+            service = g.require_one("Service", service_id, "serviceId")
+            if service["lifecycle"] == "RETIRED":
+                raise UserErrors.one(Code.INVALID_STATE, "serviceId", "the service is retired")
+            used = g.related("USES", "City", "Service", "out", [city_id])[city_id]
+            if any(s["id"] == service_id for s, _ in used):
+                g.unlink("USES", "City", "Service", [(city_id, service_id)])
+            g.link(
+                "USES",
+                "City",
+                "Service",
+                [{"src": city_id, "dst": service_id, "since": since or now().date()}],
+            )
+            return service
+
+        return self._write(work)
+
+    # Needs ---------------------------------------------------------------------------------
+    def create_need(self, data: dict[str, Any]) -> Record:
+        inp = validate(NeedInput, data)
+
+        def work(g: Graph) -> Record:
+            g.require_one("City", inp.cityId, "cityId")
+            self._require_need_links(g, inp)
+            need = g.create("Need", {**_props(inp, "title", "description"), "status": "OPEN"})
+            g.link("HAS_NEED", "City", "Need", [{"src": inp.cityId, "dst": need["id"]}])
+            self._link_need(g, need["id"], inp, replace=False)
+            return need
+
+        return self._write(work)
+
+    def update_need(self, need_id: str, data: dict[str, Any]) -> Record:
+        inp = validate(NeedUpdate, data)
+
+        def work(g: Graph) -> Record:
+            need = g.require_one("Need", need_id, "id")
+            self._require_need_links(g, inp)
+            need = g.update(need, _props(inp, "title", "description", "status"))
+            self._link_need(g, need_id, inp, replace=True)
+            return need
+
+        return self._write(work)
+
+    @staticmethod
+    def _require_need_links(g: Graph, inp: NeedInput | NeedUpdate) -> None:
+        g.require("Theme", inp.themeIds or [], "themeIds")
+        g.require("Capability", inp.capabilityIds or [], "capabilityIds")
+        g.require("Goal", inp.goalIds or [], "goalIds")
+
+    @staticmethod
+    def _link_need(g: Graph, need_id: str, inp, replace: bool) -> None:
+        for rel, label, ids in (
+            ("IN_THEME", "Theme", inp.themeIds),
+            ("REQUIRES", "Capability", inp.capabilityIds),
+            ("SUPPORTS", "Goal", inp.goalIds),
+        ):
+            if ids is None and replace:
+                continue
+            g.relink(rel, "Need", label, need_id, ids or [])
+
+    # Pilots and decisions ------------------------------------------------------------------
+    def create_pilot(self, data: dict[str, Any]) -> Record:
+        inp = validate(PilotInput, data)
+
+        def work(g: Graph) -> Record:
+            g.require_one("City", inp.cityId, "cityId")
+            self._require_pilot_links(g, inp)
+            props = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
+            pilot = g.create("Pilot", {**props, "status": "PROPOSED"})
+            g.link("RUNS", "City", "Pilot", [{"src": inp.cityId, "dst": pilot["id"]}])
+            self._link_pilot(g, pilot["id"], inp, replace=False)
+            return pilot
+
+        return self._write(work)
+
+    def update_pilot(self, pilot_id: str, data: dict[str, Any]) -> Record:
+        inp = validate(PilotUpdate, data)
+
+        def work(g: Graph) -> Record:
+            pilot = g.require_one("Pilot", pilot_id, "id")
+            pilots.check_editable(pilot["status"])
+            self._require_pilot_links(g, inp)
+            changes = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
+            start = changes.get("startDate", pilot["startDate"])
+            end = changes.get("endDate", pilot["endDate"])
+            if start and end and end < start:
+                raise UserErrors.one(Code.INVALID_DATE_RANGE, "endDate", "endDate is before startDate")
+            pilot = g.update(pilot, changes)
+            self._link_pilot(g, pilot_id, inp, replace=True)
+            return pilot
+
+        return self._write(work)
+
+    @staticmethod
+    def _require_pilot_links(g: Graph, inp: PilotInput | PilotUpdate) -> None:
+        g.require("Need", inp.needIds or [], "needIds")
+        g.require("Service", inp.serviceIds or [], "serviceIds")
+        g.require("Vendor", inp.vendorIds or [], "vendorIds")
+
+    @staticmethod
+    def _link_pilot(g: Graph, pilot_id: str, inp, replace: bool) -> None:
+        for rel, label, ids in (
+            ("FOR_NEED", "Need", inp.needIds),
+            ("TRIALS", "Service", inp.serviceIds),
+            ("PARTNER", "Vendor", inp.vendorIds),
+        ):
+            if ids is None and replace:
+                continue
+            g.relink(rel, "Pilot", label, pilot_id, ids or [])
+
+    def _transition(self, pilot_id: str, action: str, extra) -> Record:
+        def work(g: Graph) -> Record:
+            pilot = g.require_one("Pilot", pilot_id, "id")
+            status = pilots.next_status(action, pilot["status"])
+            return g.update(pilot, {"status": status, **extra(pilot)})
+
+        return self._write(work)
+
+    def start_pilot(self, pilot_id: str) -> Record:
+        def stamps(pilot: Record) -> dict[str, Any]:
+            return {"startedAt": now(), "startDate": pilot["startDate"] or now().date()}
+
+        return self._transition(pilot_id, "start", stamps)
+
+    def end_pilot(self, pilot_id: str) -> Record:
+        def stamps(pilot: Record) -> dict[str, Any]:
+            return {"endedAt": now(), "endDate": pilot["endDate"] or now().date()}
+
+        return self._transition(pilot_id, "end", stamps)
+
+    def cancel_pilot(self, pilot_id: str, reason: str | None) -> Record:
+        inp = validate(CancelInput, {"id": pilot_id, "reason": reason})
+        return self._transition(
+            pilot_id, "cancel", lambda _: {"cancelledAt": now(), "cancelReason": inp.reason}
+        )
+
+    def record_decision(self, data: dict[str, Any]) -> tuple[Record, Record]:
+        """A new decision for the pilot, superseding its current one if it has one."""
+        inp = validate(DecisionInput, data)
+
+        def work(g: Graph) -> tuple[Record, Record]:
+            pilot = g.require_one("Pilot", inp.pilotId, "pilotId")
+            status = pilots.next_status("decide", pilot["status"])
+            decided = g.related("DECIDED", "Pilot", "Decision", "out", [pilot["id"]])
+            current = pilots.current_decision([d for d, _ in decided[pilot["id"]]])
+            decision = g.create(
+                "Decision",
+                {
+                    "outcome": inp.outcome,
+                    "rationale": inp.rationale,
+                    "lessons": inp.lessons,
+                    "nextSteps": inp.nextSteps or [],
+                    "decidedBy": inp.decidedBy,
+                    "decidedAt": now(),
+                },
+            )
+            g.link("DECIDED", "Pilot", "Decision", [{"src": pilot["id"], "dst": decision["id"]}])
+            if current:
+                g.link(
+                    "SUPERSEDES",
+                    "Decision",
+                    "Decision",
+                    [{"src": decision["id"], "dst": current["id"]}],
+                )
+            return g.update(pilot, {"status": status}), decision
+
+        return self._write(work)
