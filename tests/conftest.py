@@ -5,19 +5,15 @@ before each test, so use a throwaway one)."""
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from rolemap.api.app import create_app
 from rolemap.bundle import export_bundle
 from rolemap.graph.ladybug_store import LadybugStore
 from rolemap.graph.schema import NODES
-
-warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
-from starlette.testclient import TestClient  # noqa: E402
-
-from rolemap.api.app import create_app  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 NEO4J_URI = os.environ.get("ROLEMAP_TEST_NEO4J_URI")

@@ -74,7 +74,9 @@ def test_walk_through_the_contract(api, world):
     decide = f"""mutation($p: ID!, $o: Outcome!, $r: String!, $steps: [String!]) {{
         recordDecision(input: {{pilotId: $p, outcome: $o, rationale: $r, lessons: ["Residents use it at night"],
         nextSteps: $steps, decidedBy: "CIO office"}}) {{ decision {{ id outcome }} pilot {{ status }} {ERRORS} }} }}"""
-    first_decision = api(decide, p=pid, o="LEARNED", r="Useful, but no budget for next year")["recordDecision"]
+    first_decision = api(decide, p=pid, o="LEARNED", r="Useful, but no budget for next year")[
+        "recordDecision"
+    ]
     assert first_decision["errors"] == [] and first_decision["pilot"]["status"] == "DECIDED"
     second = api(decide, p=pid, o="DEVELOP", r="Budget found; scale to all services", steps=["Procure"])[
         "recordDecision"
@@ -184,7 +186,13 @@ def test_connections_page_with_cursors_and_count_only_when_asked(api):
 def test_list_filters(api, world):
     api(REGISTER_SERVICE, v=world["vendor"], cap=world["cap"], ext="a", name="Night Bot")
     other = api('mutation { registerVendor(input: {name: "Other Oy"}) { vendor { id } } }')
-    api(REGISTER_SERVICE, v=other["registerVendor"]["vendor"]["id"], cap=world["cap"], ext=None, name="Day desk")
+    api(
+        REGISTER_SERVICE,
+        v=other["registerVendor"]["vendor"]["id"],
+        cap=world["cap"],
+        ext=None,
+        name="Day desk",
+    )
     out = api(
         """query($cap: ID!, $v: ID!) {
              bot: services(search: "BOT") { totalCount }
@@ -255,7 +263,8 @@ def test_update_vendor_and_need(api, world):
 
 def test_cancel_pilot_then_decide(api, world):
     pid = api(
-        'mutation($c: ID!) { createPilot(input: {cityId: $c, title: "Kiosk"}) { pilot { id } } }', c=world["city"]
+        'mutation($c: ID!) { createPilot(input: {cityId: $c, title: "Kiosk"}) { pilot { id } } }',
+        c=world["city"],
     )["createPilot"]["pilot"]["id"]
     out = api(
         f'mutation($p: ID!) {{ cancelPilot(id: $p, reason: "Vendor withdrew") {{ pilot {{ status cancelReason }} {ERRORS} }} }}',
@@ -362,8 +371,18 @@ BAD_INPUTS = [
         "REQUIRED",
         "lessons[0]",
     ),
-    ("ending a proposed pilot", "mutation($p: ID!) { endPilot(id: $p) { pilot { id } %s } }", "INVALID_STATE", "id"),
-    ("starting an unknown pilot", 'mutation { startPilot(id: "Pilot:x") { pilot { id } %s } }', "NOT_FOUND", "id"),
+    (
+        "ending a proposed pilot",
+        "mutation($p: ID!) { endPilot(id: $p) { pilot { id } %s } }",
+        "INVALID_STATE",
+        "id",
+    ),
+    (
+        "starting an unknown pilot",
+        'mutation { startPilot(id: "Pilot:x") { pilot { id } %s } }',
+        "NOT_FOUND",
+        "id",
+    ),
     (
         "cancelling without a reason",
         'mutation($p: ID!) { cancelPilot(id: $p, reason: "") { pilot { id } %s } }',
@@ -390,7 +409,9 @@ def test_bad_input_returns_its_code_and_changes_nothing(api, world, store, case,
     sid = api(REGISTER_SERVICE, v=world["vendor"], cap=world["cap"], ext=None, name="Bot")["registerService"][
         "service"
     ]["id"]
-    proposed = api('mutation($c: ID!) { createPilot(input: {cityId: $c, title: "P"}) { pilot { id } } }', c=world["city"])
+    proposed = api(
+        'mutation($c: ID!) { createPilot(input: {cityId: $c, title: "P"}) { pilot { id } } }', c=world["city"]
+    )
     ended = api(
         'mutation($c: ID!) { createPilot(input: {cityId: $c, title: "E", startDate: "2026-01-01"}) { pilot { id } } }',
         c=world["city"],

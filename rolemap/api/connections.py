@@ -14,6 +14,8 @@ from typing import Any
 import graphene
 from graphql import GraphQLError
 
+from ..graph.schema import label_of
+
 MAX_FIRST = 100
 DEFAULT_FIRST = 20
 
@@ -26,9 +28,12 @@ def decode_cursor(cursor: str | None) -> str:
     if not cursor:
         return ""
     try:
-        return base64.urlsafe_b64decode(cursor.encode()).decode()
+        node_id = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise GraphQLError(f"after: {cursor!r} is not a cursor this API gave out") from None
+        node_id = None
+    if not node_id or label_of(node_id) is None:
+        raise GraphQLError(f"after: {cursor!r} is not a cursor this API gave out")
+    return node_id
 
 
 def check_first(first: int | None) -> int:

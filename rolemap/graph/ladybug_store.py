@@ -21,6 +21,9 @@ from .schema import ladybug_ddl
 from .store import Row, Store, StoreError, StoreLockedError, T, utc
 
 
+POOL_WAIT_SECONDS = 30
+
+
 class LadybugStore(Store):
     dialect = "ladybug"
 
@@ -37,6 +40,7 @@ class LadybugStore(Store):
                     "stop that process or set ROLEMAP_DB to another path"
                 ) from None
             raise StoreError(f"cannot open the embedded database {self.path}: {exc}") from None
+        self._closed = False
         self._write_lock = threading.Lock()
         self._writer = ladybug.Connection(self._db)
         self._readers: queue.Queue[ladybug.Connection] = queue.Queue()
@@ -54,6 +58,7 @@ class LadybugStore(Store):
             return self._execute(conn, text, params or {})
 
     def write(self, work: Callable[[_Tx], T]) -> T:
+        self._check_open()
         with self._write_lock:
             conn = self._writer
             self._execute(conn, "BEGIN TRANSACTION", {})
@@ -66,6 +71,9 @@ class LadybugStore(Store):
             return result
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         while not self._readers.empty():
             self._readers.get_nowait().close()
         self._writer.close()
@@ -73,11 +81,19 @@ class LadybugStore(Store):
 
     @contextmanager
     def _reader(self) -> Iterator[ladybug.Connection]:
-        conn = self._readers.get()
+        self._check_open()
+        try:
+            conn = self._readers.get(timeout=POOL_WAIT_SECONDS)
+        except queue.Empty:
+            raise StoreError(f"no free connection to {self.path} within {POOL_WAIT_SECONDS} s") from None
         try:
             yield conn
         finally:
             self._readers.put(conn)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError(f"the embedded database {self.path} is closed")
 
     def _execute(self, conn: ladybug.Connection, text: str, params: dict[str, Any]) -> list[Row]:
         try:
