@@ -441,3 +441,21 @@ def test_enum_and_type_errors_are_graphql_errors(api):
     body = api.raw('mutation { createCity(input: {name: "X", kind: VILLAGE}) { city { id } } }')
     assert "VILLAGE" in body["errors"][0]["message"]
     assert "data" not in body or body["data"] is None
+
+
+def test_city_services_include_in_house_ones(api, world):
+    out = api(
+        f"""mutation($c: ID!, $cap: ID!) {{ registerService(input: {{operatorCityId: $c, name: "OuluBot",
+            capabilityIds: [$cap]}}) {{ service {{ id operator {{ id }} vendor {{ id }} }} {ERRORS} }} }}""",
+        c=world["city"],
+        cap=world["cap"],
+    )["registerService"]
+    assert out["errors"] == [] and out["service"]["operator"] == {"id": world["city"]}
+    assert out["service"]["vendor"] is None
+    read = api(
+        "query($c: ID!) { city(id: $c) { services { edges { relation since node { id } } } } }",
+        c=world["city"],
+    )
+    assert read["city"]["services"]["edges"] == [
+        {"relation": "OPERATES", "since": None, "node": {"id": out["service"]["id"]}}
+    ]

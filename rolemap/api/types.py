@@ -115,9 +115,24 @@ class City(graphene.ObjectType):
     goals = to_many("Goal", "HAS_GOAL", "City", "Goal", "out")
     needs = to_many("Need", "HAS_NEED", "City", "Need", "out")
     pilots = to_many("Pilot", "RUNS", "City", "Pilot", "out")
-    services = to_many("Service", "USES", "City", "Service", "out", conn="ServiceUse")
-    operated_services = to_many("Service", "OPERATES", "City", "Service", "out")
+    services = graphene.Field(
+        lambda: _CONNECTIONS["ServiceUse"],
+        required=True,
+        first=graphene.Int(description="1 to 100; default 20."),
+        after=graphene.String(),
+        description="Services the city uses or operates in-house; the edge says which.",
+    )
     stances = to_many("Capability", "STANCE", "City", "Capability", "out", conn="CapabilityStance")
+
+    @staticmethod
+    async def resolve_services(record, info, first=None, after=None):
+        ctx = info.context
+        used = await ctx.edges("USES", "City", "Service", "out", record["id"])
+        operated = await ctx.edges("OPERATES", "City", "Service", "out", record["id"])
+        items = {node["id"]: {**node, "_edge": {**props, "relation": "USES"}} for node, props in used}
+        for node, _ in operated:
+            items.setdefault(node["id"], {**node, "_edge": {"relation": "OPERATES"}})
+        return page_of_list(sorted(items.values(), key=lambda n: n["id"]), first, after)
 
 
 class Goal(graphene.ObjectType):
@@ -279,8 +294,11 @@ class Decision(graphene.ObjectType):
 TYPES = {t._meta.name: t for t in (City, Goal, Theme, Capability, Need, Vendor, Service, Pilot, Decision)}
 for _name, _type in TYPES.items():
     _CONNECTIONS[_name] = connection(_type)
+ServiceRelation = graphene.Enum(
+    "ServiceRelation", [("USES", "USES"), ("OPERATES", "OPERATES")], description="How a city has a service."
+)
 _CONNECTIONS["ServiceUse"] = connection(
-    Service, "CityServiceConnection", since=graphene.Date, until=graphene.Date
+    Service, "CityServiceConnection", since=graphene.Date, until=graphene.Date, relation=ServiceRelation
 )
 _CONNECTIONS["CityUse"] = connection(City, "ServiceUserConnection", since=graphene.Date, until=graphene.Date)
 _CONNECTIONS["CapabilityStance"] = connection(

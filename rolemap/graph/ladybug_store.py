@@ -20,7 +20,6 @@ import ladybug
 from .schema import ladybug_ddl
 from .store import Row, Store, StoreError, StoreLockedError, T, utc
 
-
 POOL_WAIT_SECONDS = 30
 
 
