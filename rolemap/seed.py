@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .bundle import FORMAT, VERSION
+from .bundle import FORMAT, VERSION, BundleError
 from .graph.schema import NODES
 
 # list name -> (label, {field: (relationship, direction, other label or None for "by id")})
@@ -74,6 +74,9 @@ def seed_bundle(seed_dir: Path) -> dict[str, Any]:
         raise FileNotFoundError(f"no *.yaml files in {seed_dir}")
     for path in files:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        unknown = set(doc) - set(LISTS) - set(EDGE_LISTS) - {"source"}
+        if unknown:
+            raise BundleError([f"{path.name}: unknown lists {', '.join(sorted(unknown))}"])
         source = doc.get("source")
         for list_name, (label, links) in LISTS.items():
             for raw in doc.get(list_name) or []:
