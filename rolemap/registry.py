@@ -33,6 +33,40 @@ from .domain.inputs import (
 from .graph.access import Graph, Record, now
 from .graph.store import Store
 
+# The to-many links a node's input sets: (input field, relationship, target label).
+LINKS = {
+    "Service": (
+        ("capabilityIds", "HAS_CAPABILITY", "Capability"),
+        ("needIds", "ADDRESSES", "Need"),
+        ("themeIds", "ADDRESSES", "Theme"),
+    ),
+    "Need": (
+        ("themeIds", "IN_THEME", "Theme"),
+        ("capabilityIds", "REQUIRES", "Capability"),
+        ("goalIds", "SUPPORTS", "Goal"),
+    ),
+    "Pilot": (
+        ("needIds", "FOR_NEED", "Need"),
+        ("serviceIds", "TRIALS", "Service"),
+        ("vendorIds", "PARTNER", "Vendor"),
+    ),
+}
+
+
+def _check_links(g: Graph, label: str, inp: Input) -> None:
+    """NOT_FOUND for any linked id that is not a node of the right label."""
+    for field, _, target in LINKS[label]:
+        g.require(target, getattr(inp, field) or [], field)
+
+
+def _set_links(g: Graph, label: str, node_id: str, inp: Input, replace: bool) -> None:
+    """Make the node's links what the input says; on update, a field not given stays as it is."""
+    for field, rel, target in LINKS[label]:
+        ids = getattr(inp, field)
+        if ids is None and replace:
+            continue
+        g.relink(rel, label, target, node_id, ids or [])
+
 
 def _props(inp: Input, *fields: str) -> dict[str, Any]:
     """The given scalar fields plus language variants, leaving out what was not given."""
@@ -128,7 +162,7 @@ class Registry:
                 g.require_one("Vendor", inp.vendorId, "vendorId")
             else:
                 g.require_one("City", inp.operatorCityId, "operatorCityId")
-            self._require_links(g, inp)
+            _check_links(g, "Service", inp)
             existing = self._service_by_external_id(g, inp) if inp.externalId else None
             props = _props(inp, "name", "description", "externalId", "website")
             if existing:
@@ -146,7 +180,7 @@ class Registry:
                     "Service",
                     [{"src": inp.vendorId or inp.operatorCityId, "dst": service["id"]}],
                 )
-            self._link_service(g, service["id"], inp, replace=existing is not None)
+            _set_links(g, "Service", service["id"], inp, replace=existing is not None)
             return service
 
         return self._write(work)
@@ -159,23 +193,6 @@ class Registry:
         offered = g.related(rel, owner, "Service", "out", [owner_id])[owner_id]
         return next((s for s, _ in offered if s["externalId"] == inp.externalId), None)
 
-    @staticmethod
-    def _require_links(g: Graph, inp: ServiceInput | ServiceUpdate) -> None:
-        g.require("Capability", inp.capabilityIds or [], "capabilityIds")
-        g.require("Need", inp.needIds or [], "needIds")
-        g.require("Theme", inp.themeIds or [], "themeIds")
-
-    @staticmethod
-    def _link_service(g: Graph, service_id: str, inp, replace: bool) -> None:
-        for rel, label, ids in (
-            ("HAS_CAPABILITY", "Capability", inp.capabilityIds),
-            ("ADDRESSES", "Need", inp.needIds),
-            ("ADDRESSES", "Theme", inp.themeIds),
-        ):
-            if ids is None and replace:
-                continue
-            g.relink(rel, "Service", label, service_id, ids or [])
-
     def update_service(self, service_id: str, data: dict[str, Any]) -> Record:
         inp = validate(ServiceUpdate, data)
 
@@ -183,9 +200,9 @@ class Registry:
             service = g.require_one("Service", service_id, "id")
             if service["lifecycle"] == "RETIRED":
                 raise UserErrors.one(Code.INVALID_STATE, "id", "a retired service cannot change")
-            self._require_links(g, inp)
+            _check_links(g, "Service", inp)
             service = g.update(service, _props(inp, "name", "description", "website"))
-            self._link_service(g, service_id, inp, replace=True)
+            _set_links(g, "Service", service_id, inp, replace=True)
             return service
 
         return self._write(work)
@@ -229,10 +246,10 @@ class Registry:
 
         def work(g: Graph) -> Record:
             g.require_one("City", inp.cityId, "cityId")
-            self._require_need_links(g, inp)
+            _check_links(g, "Need", inp)
             need = g.create("Need", {**_props(inp, "title", "description"), "status": "OPEN"})
             g.link("HAS_NEED", "City", "Need", [{"src": inp.cityId, "dst": need["id"]}])
-            self._link_need(g, need["id"], inp, replace=False)
+            _set_links(g, "Need", need["id"], inp, replace=False)
             return need
 
         return self._write(work)
@@ -242,41 +259,25 @@ class Registry:
 
         def work(g: Graph) -> Record:
             need = g.require_one("Need", need_id, "id")
-            self._require_need_links(g, inp)
+            _check_links(g, "Need", inp)
             need = g.update(need, _props(inp, "title", "description", "status"))
-            self._link_need(g, need_id, inp, replace=True)
+            _set_links(g, "Need", need_id, inp, replace=True)
             return need
 
         return self._write(work)
-
-    @staticmethod
-    def _require_need_links(g: Graph, inp: NeedInput | NeedUpdate) -> None:
-        g.require("Theme", inp.themeIds or [], "themeIds")
-        g.require("Capability", inp.capabilityIds or [], "capabilityIds")
-        g.require("Goal", inp.goalIds or [], "goalIds")
-
-    @staticmethod
-    def _link_need(g: Graph, need_id: str, inp, replace: bool) -> None:
-        for rel, label, ids in (
-            ("IN_THEME", "Theme", inp.themeIds),
-            ("REQUIRES", "Capability", inp.capabilityIds),
-            ("SUPPORTS", "Goal", inp.goalIds),
-        ):
-            if ids is None and replace:
-                continue
-            g.relink(rel, "Need", label, need_id, ids or [])
 
     # Pilots and decisions ------------------------------------------------------------------
     def create_pilot(self, data: dict[str, Any]) -> Record:
         inp = validate(PilotInput, data)
 
         def work(g: Graph) -> Record:
+            pilots.check_dates(inp.startDate, inp.endDate)
             g.require_one("City", inp.cityId, "cityId")
-            self._require_pilot_links(g, inp)
+            _check_links(g, "Pilot", inp)
             props = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
             pilot = g.create("Pilot", {**props, "status": "PROPOSED"})
             g.link("RUNS", "City", "Pilot", [{"src": inp.cityId, "dst": pilot["id"]}])
-            self._link_pilot(g, pilot["id"], inp, replace=False)
+            _set_links(g, "Pilot", pilot["id"], inp, replace=False)
             return pilot
 
         return self._write(work)
@@ -287,34 +288,16 @@ class Registry:
         def work(g: Graph) -> Record:
             pilot = g.require_one("Pilot", pilot_id, "id")
             pilots.check_editable(pilot["status"])
-            self._require_pilot_links(g, inp)
+            _check_links(g, "Pilot", inp)
             changes = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
-            start = changes.get("startDate", pilot["startDate"])
-            end = changes.get("endDate", pilot["endDate"])
-            if start and end and end < start:
-                raise UserErrors.one(Code.INVALID_DATE_RANGE, "endDate", "endDate is before startDate")
+            pilots.check_dates(
+                changes.get("startDate", pilot["startDate"]), changes.get("endDate", pilot["endDate"])
+            )
             pilot = g.update(pilot, changes)
-            self._link_pilot(g, pilot_id, inp, replace=True)
+            _set_links(g, "Pilot", pilot_id, inp, replace=True)
             return pilot
 
         return self._write(work)
-
-    @staticmethod
-    def _require_pilot_links(g: Graph, inp: PilotInput | PilotUpdate) -> None:
-        g.require("Need", inp.needIds or [], "needIds")
-        g.require("Service", inp.serviceIds or [], "serviceIds")
-        g.require("Vendor", inp.vendorIds or [], "vendorIds")
-
-    @staticmethod
-    def _link_pilot(g: Graph, pilot_id: str, inp, replace: bool) -> None:
-        for rel, label, ids in (
-            ("FOR_NEED", "Need", inp.needIds),
-            ("TRIALS", "Service", inp.serviceIds),
-            ("PARTNER", "Vendor", inp.vendorIds),
-        ):
-            if ids is None and replace:
-                continue
-            g.relink(rel, "Pilot", label, pilot_id, ids or [])
 
     def _transition(self, pilot_id: str, action: str, extra) -> Record:
         def work(g: Graph) -> Record:

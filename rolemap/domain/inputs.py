@@ -84,6 +84,11 @@ def _ids(value: list[str] | None) -> list[str] | None:
     return seen
 
 
+def _fail(code: Code, field: str, message: str) -> PydanticCustomError:
+    """A model-level rule's error, naming the field it is about."""
+    return PydanticCustomError(code, message, {"field": field})
+
+
 Name = Annotated[str, _text(NAME_MAX), AfterValidator(_not_empty)]
 OptName = Annotated[str | None, _text(NAME_MAX), AfterValidator(_not_empty)]
 Text = Annotated[str | None, _text(TEXT_MAX)]
@@ -153,32 +158,34 @@ class GoalInput(Localized):
     targetYear: Annotated[int | None, Field(ge=1900, le=2200)] = None
 
 
-class VendorInput(Localized):
-    name: Name
+class _VendorFields(Localized):
     description: Text = None
     businessId: OptName = None
     country: Annotated[str | None, _text(2)] = None
     website: Url = None
 
 
-class VendorUpdate(Localized):
+class VendorInput(_VendorFields):
+    name: Name
+
+
+class VendorUpdate(_VendorFields):
     name: OptName = None
-    description: Text = None
-    businessId: OptName = None
-    country: Annotated[str | None, _text(2)] = None
-    website: Url = None
 
 
-class ServiceInput(Localized):
-    vendorId: str | None = None
-    operatorCityId: str | None = None
-    name: Name
+class _ServiceFields(Localized):
     description: Text = None
     capabilityIds: Ids = None
     needIds: Ids = None
     themeIds: Ids = None
-    externalId: OptName = None
     website: Url = None
+
+
+class ServiceInput(_ServiceFields):
+    vendorId: str | None = None
+    operatorCityId: str | None = None
+    name: Name
+    externalId: OptName = None
 
     @model_validator(mode="after")
     def _one_provider(self) -> ServiceInput:
@@ -192,18 +199,11 @@ class ServiceInput(Localized):
         return self
 
 
-class ServiceUpdate(Localized):
+class ServiceUpdate(_ServiceFields):
     name: OptName = None
-    description: Text = None
-    capabilityIds: Ids = None
-    needIds: Ids = None
-    themeIds: Ids = None
-    website: Url = None
 
 
-class NeedInput(Input):
-    cityId: str
-    title: Name
+class _NeedFields(Input):
     description: Text = None
     themeIds: Ids = None
     capabilityIds: Ids = None
@@ -212,57 +212,35 @@ class NeedInput(Input):
     descriptions: list[Translation] | None = None
 
 
-class NeedUpdate(Input):
+class NeedInput(_NeedFields):
+    cityId: str
+    title: Name
+
+
+class NeedUpdate(_NeedFields):
     title: OptName = None
-    description: Text = None
     status: Annotated[str | None, _one_of(NEED_STATUSES)] = None
-    themeIds: Ids = None
-    capabilityIds: Ids = None
-    goalIds: Ids = None
+
+
+class _PilotFields(Input):
+    description: Text = None
+    needIds: Ids = None
+    serviceIds: Ids = None
+    vendorIds: Ids = None
+    startDate: date | None = None
+    endDate: date | None = None
+    budgetEur: Annotated[float | None, AfterValidator(_non_negative)] = None
     titles: list[Translation] | None = None
     descriptions: list[Translation] | None = None
 
 
-def _fail(code: Code, field: str, message: str) -> PydanticCustomError:
-    """A model-level rule's error, naming the field it is about."""
-    return PydanticCustomError(code, message, {"field": field})
-
-
-def _date_range(start: date | None, end: date | None) -> None:
-    if start and end and end < start:
-        raise _fail(Code.INVALID_DATE_RANGE, "endDate", "endDate is before startDate")
-
-
-class PilotInput(Input):
+class PilotInput(_PilotFields):
     cityId: str
     title: Name
-    description: Text = None
-    needIds: Ids = None
-    serviceIds: Ids = None
-    vendorIds: Ids = None
-    startDate: date | None = None
-    endDate: date | None = None
-    budgetEur: Annotated[float | None, AfterValidator(_non_negative)] = None
-    titles: list[Translation] | None = None
-    descriptions: list[Translation] | None = None
-
-    @model_validator(mode="after")
-    def _dates(self) -> PilotInput:
-        _date_range(self.startDate, self.endDate)
-        return self
 
 
-class PilotUpdate(Input):
+class PilotUpdate(_PilotFields):
     title: OptName = None
-    description: Text = None
-    needIds: Ids = None
-    serviceIds: Ids = None
-    vendorIds: Ids = None
-    startDate: date | None = None
-    endDate: date | None = None
-    budgetEur: Annotated[float | None, AfterValidator(_non_negative)] = None
-    titles: list[Translation] | None = None
-    descriptions: list[Translation] | None = None
 
 
 class DecisionInput(Input):

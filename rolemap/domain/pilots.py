@@ -30,6 +30,12 @@ def next_status(action: str, status: str) -> str:
     return target
 
 
+def check_dates(start, end) -> None:
+    """INVALID_DATE_RANGE when a pilot would end before it starts."""
+    if start and end and end < start:
+        raise UserErrors.one(Code.INVALID_DATE_RANGE, "endDate", "endDate is before startDate")
+
+
 def check_editable(status: str) -> None:
     if status not in EDITABLE:
         raise UserErrors.one(Code.INVALID_STATE, "id", f"a {status} pilot can no longer be changed")
