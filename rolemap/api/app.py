@@ -36,12 +36,28 @@ from .schema import schema
 STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-DEFAULT_QUERY = """# rolemap: which services does Tampere use, and who offers them?
+DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who offers them?
+# Ctrl-Enter runs the query; the Docs panel (top left) lists everything you can ask.
 {
-  city(id: "City:tampere") {
+  city(id: "City:tampere-region") {
     name(lang: "sv")
-    services(first: 10) {
-      edges { since node { name vendor { name } capabilities { edges { node { name } } } } }
+    members(first: 10) {
+      edges {
+        node {
+          name
+          services {
+            edges {
+              relation
+              since
+              node {
+                name
+                vendor { name }
+                capabilities { edges { node { name } } }
+              }
+            }
+          }
+        }
+      }
     }
   }
 }
