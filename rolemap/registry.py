@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from .domain import pilots
-from .domain.errors import Code, UserErrors
+from .domain.errors import Code, UserError, UserErrors
 from .domain.inputs import (
     CancelInput,
     CapabilityInput,
@@ -66,6 +66,25 @@ def _set_links(g: Graph, label: str, node_id: str, inp: Input, replace: bool) ->
         if ids is None and replace:
             continue
         g.relink(rel, label, target, node_id, ids or [])
+
+
+MAX_BULK = 500
+
+
+def _each(items: list, fn) -> list:
+    """`fn` over every item, collecting every item's errors with its index in the field name."""
+    results, errors = [], []
+    for i, item in enumerate(items):
+        try:
+            results.append(fn(item))
+        except UserErrors as exc:
+            errors += [
+                UserError(e.code, f"input[{i}].{e.field}" if e.field else f"input[{i}]", e.message)
+                for e in exc.errors
+            ]
+    if errors:
+        raise UserErrors(errors)
+    return results
 
 
 def _props(inp: Input, *fields: str) -> dict[str, Any]:
@@ -156,34 +175,39 @@ class Registry:
         """A vendor's offering or a city's in-house service. With an `externalId` this is an
         upsert per vendor: registering the same external id again updates that service."""
         inp = validate(ServiceInput, data)
+        return self._write(lambda g: self._register_service(g, inp))
 
-        def work(g: Graph) -> Record:
-            if inp.vendorId:
-                g.require_one("Vendor", inp.vendorId, "vendorId")
-            else:
-                g.require_one("City", inp.operatorCityId, "operatorCityId")
-            _check_links(g, "Service", inp)
-            existing = self._service_by_external_id(g, inp) if inp.externalId else None
-            props = _props(inp, "name", "description", "externalId", "website")
-            if existing:
-                if existing["lifecycle"] == "RETIRED":
-                    raise UserErrors.one(
-                        Code.INVALID_STATE, "externalId", f"service {existing['id']} is retired"
-                    )
-                service = g.update(existing, props)
-            else:
-                service = g.create("Service", {**props, "lifecycle": "ACTIVE"})
-                owner, rel = ("Vendor", "OFFERS") if inp.vendorId else ("City", "OPERATES")
-                g.link(
-                    rel,
-                    owner,
-                    "Service",
-                    [{"src": inp.vendorId or inp.operatorCityId, "dst": service["id"]}],
-                )
-            _set_links(g, "Service", service["id"], inp, replace=existing is not None)
-            return service
+    def register_services(self, items: list[dict[str, Any]]) -> list[Record]:
+        """Many offerings in one transaction: all are registered, or none (errors name the item)."""
+        if not items:
+            raise UserErrors.one(Code.REQUIRED, "input", "give at least one service")
+        if len(items) > MAX_BULK:
+            raise UserErrors.one(Code.TOO_LONG, "input", f"at most {MAX_BULK} services at a time")
+        inputs = _each(items, lambda item: validate(ServiceInput, item))
+
+        def work(g: Graph) -> list[Record]:
+            return _each(inputs, lambda inp: self._register_service(g, inp))
 
         return self._write(work)
+
+    def _register_service(self, g: Graph, inp: ServiceInput) -> Record:
+        if inp.vendorId:
+            g.require_one("Vendor", inp.vendorId, "vendorId")
+        else:
+            g.require_one("City", inp.operatorCityId, "operatorCityId")
+        _check_links(g, "Service", inp)
+        existing = self._service_by_external_id(g, inp) if inp.externalId else None
+        props = _props(inp, "name", "description", "externalId", "website")
+        if existing:
+            if existing["lifecycle"] == "RETIRED":
+                raise UserErrors.one(Code.INVALID_STATE, "externalId", f"service {existing['id']} is retired")
+            service = g.update(existing, props)
+        else:
+            service = g.create("Service", {**props, "lifecycle": "ACTIVE"})
+            owner, rel = ("Vendor", "OFFERS") if inp.vendorId else ("City", "OPERATES")
+            g.link(rel, owner, "Service", [{"src": inp.vendorId or inp.operatorCityId, "dst": service["id"]}])
+        _set_links(g, "Service", service["id"], inp, replace=existing is not None)
+        return service
 
     @staticmethod
     def _service_by_external_id(g: Graph, inp: ServiceInput) -> Record | None:

@@ -459,3 +459,32 @@ def test_city_services_include_in_house_ones(api, world):
     assert read["city"]["services"]["edges"] == [
         {"relation": "OPERATES", "since": None, "node": {"id": out["service"]["id"]}}
     ]
+
+
+BULK = """mutation($items: [RegisterServiceInput!]!) { registerServices(input: $items) {
+  services { id name } errors { code field message } } }"""
+
+
+def test_bulk_registration_is_all_or_nothing_and_idempotent(api, world, store):
+    items = [
+        {
+            "vendorId": world["vendor"],
+            "externalId": f"svc-{i}",
+            "name": f"Service {i}",
+            "capabilityIds": [world["cap"]],
+        }
+        for i in range(3)
+    ]
+    first = api(BULK, items=items)["registerServices"]
+    assert first["errors"] == [] and len(first["services"]) == 3
+    again = api(BULK, items=items)["registerServices"]
+    assert [s["id"] for s in again["services"]] == [s["id"] for s in first["services"]]
+    before = snapshot(store)
+    broken = [*items, {"vendorId": world["vendor"], "name": " "}, {"vendorId": "Vendor:nope", "name": "X"}]
+    out = api(BULK, items=broken)["registerServices"]
+    assert out["services"] == []
+    assert [(e["code"], e["field"]) for e in out["errors"]] == [("REQUIRED", "input[3].name")]
+    out = api(BULK, items=[items[0], {"vendorId": "Vendor:nope", "name": "X"}])["registerServices"]
+    assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "input[1].vendorId")]
+    assert snapshot(store) == before
+    assert api(BULK, items=[])["registerServices"]["errors"][0]["code"] == "REQUIRED"

@@ -223,6 +223,14 @@ def pilot_action(name: str, method: str, doc: str, **args):
 
 
 RetireServicePayload = payload("RetireService", "service", "Service")
+RegisterServicesPayload = type(
+    "RegisterServicesPayload",
+    (graphene.ObjectType,),
+    {
+        "services": graphene.List(graphene.NonNull(lambda: TYPES["Service"]), required=True),
+        "errors": graphene.List(graphene.NonNull(UserError), required=True),
+    },
+)
 UseServicePayload = payload(
     "UseService", "service", "Service", {"city": graphene.Field(lambda: TYPES["City"])}
 )
@@ -258,6 +266,12 @@ class Mutation(graphene.ObjectType):
         RegisterServiceInput,
         "register_service",
         "Register an offering; with an externalId, an idempotent upsert per vendor.",
+    )
+    register_services = graphene.Field(
+        RegisterServicesPayload,
+        required=True,
+        input=graphene.List(graphene.NonNull(RegisterServiceInput), required=True),
+        description="Register up to 500 offerings in one transaction: all of them, or none.",
     )
     update_service = updating(
         "UpdateService", "service", "Service", UpdateServiceInput, "update_service", "Change a service."
@@ -299,6 +313,11 @@ class Mutation(graphene.ObjectType):
         input=RecordDecisionInput(required=True),
         description="Close a pilot with a decision; on a DECIDED pilot it supersedes the current one.",
     )
+
+    @staticmethod
+    async def resolve_register_services(root, info, input):
+        services, errors = await run(info, info.context.registry.register_services, plain(input))
+        return RegisterServicesPayload(services=services or [], errors=errors)
 
     @staticmethod
     async def resolve_retire_service(root, info, id, reason=None):
