@@ -84,8 +84,12 @@ def export_bundle(store: Store) -> dict[str, Any]:
         rows = []
         for src, dst in rel.ends:
             rows += store.read(f"rel.all.{rel_key(rel.type, src, dst)}")
-        rels[rel.type] = sorted((_export_props(r) for r in rows), key=lambda r: (r["src"], r["dst"]))
+        rels[rel.type] = sorted((_export_props(r) for r in rows), key=_rel_order)
     return {"format": FORMAT, "version": VERSION, "nodes": nodes, "relationships": rels}
+
+
+def _rel_order(row: dict[str, Any]) -> tuple:
+    return (row["src"], row["dst"], *(str(v) for k, v in sorted(row.items()) if k not in ("src", "dst")))
 
 
 def _export_props(props: dict[str, Any]) -> dict[str, Any]:
@@ -192,7 +196,7 @@ def parse_bundle(bundle: Any) -> tuple[dict[str, list[dict]], dict[tuple[str, st
 
     rels: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for rel_type, rel in RELS.items():
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple] = set()
         for i, raw in enumerate(raw_rels.get(rel_type) or []):
             where = f"relationships.{rel_type}[{i}]"
             if not isinstance(raw, dict):
@@ -211,10 +215,11 @@ def parse_bundle(bundle: Any) -> tuple[dict[str, list[dict]], dict[tuple[str, st
                 allowed = ", ".join(f"{a}->{b}" for a, b in rel.ends)
                 problems.append(f"{where}: {ends[0]}->{ends[1]} is not allowed (only {allowed})")
                 continue
-            if (src, dst) in seen:
+            key = (src, dst, *(str(raw.get(p.name)) for p in rel.props)) if rel.history else (src, dst)
+            if key in seen:
                 problems.append(f"{where}: duplicate relationship")
                 continue
-            seen.add((src, dst))
+            seen.add(key)
             types = {"src": STRING, "dst": STRING, **{p.name: p.type for p in rel.props}}
             row = _typed(rel_type, types, raw, where, problems)
             rels[(rel_type, *ends)].append(row)

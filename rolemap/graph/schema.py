@@ -59,6 +59,8 @@ class RelType:
     type: str
     ends: tuple[tuple[str, str], ...]
     props: tuple[Prop, ...] = field(default_factory=tuple)
+    history: bool = False
+    """True when the same two nodes may be joined many times, each edge one change (STANCE)."""
 
     @property
     def prop_names(self) -> tuple[str, ...]:
@@ -196,6 +198,7 @@ RELS: dict[str, RelType] = {
             "STANCE",
             (("City", "Capability"),),
             (Prop("ring", STRING), Prop("since", TIMESTAMP), Prop("rationale", STRING)),
+            history=True,
         ),
     )
 }
