@@ -107,9 +107,11 @@ def _export_value(value: Any) -> Any:
 # Import ----------------------------------------------------------------------------------------
 
 
-def import_bundle(store: Store, bundle: Any, replace: bool = False) -> dict[str, int]:
-    """Validate, then write the whole bundle in one transaction. Returns counts per label/type."""
+def import_bundle(store: Store, bundle: Any, replace: bool = False, progress=None) -> dict[str, int]:
+    """Validate, then write the whole bundle in one transaction. Returns counts per label/type.
+    `progress(kind, done, total)` is called after each chunk written (kind: a label or a type)."""
     nodes, rels = parse_bundle(bundle)
+    report = progress or (lambda kind, done, total: None)
 
     def work(tx) -> dict[str, int]:
         g = Graph(tx.run)
@@ -122,20 +124,23 @@ def import_bundle(store: Store, bundle: Any, replace: bool = False) -> dict[str,
                 raise BundleError(["the store is not empty: import into an empty store, or use --replace"])
         counts: dict[str, int] = {}
         for label, records in nodes.items():
-            for chunk in _chunks(records):
+            for done, chunk in _chunks(records):
                 g.create_many(label, chunk)
+                report(label, done, len(records))
             counts[label] = len(records)
         for (rel, src, dst), rows in rels.items():
-            for chunk in _chunks(rows):
+            for done, chunk in _chunks(rows):
                 g.link(rel, src, dst, chunk)
+                report(rel, done, len(rows))
             counts[rel] = counts.get(rel, 0) + len(rows)
         return counts
 
     return store.write(work)
 
 
-def _chunks(rows: list[Any]) -> list[list[Any]]:
-    return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+def _chunks(rows: list[Any]) -> list[tuple[int, list[Any]]]:
+    """(rows written after this chunk, chunk) pairs."""
+    return [(min(i + CHUNK, len(rows)), rows[i : i + CHUNK]) for i in range(0, len(rows), CHUNK)]
 
 
 def parse_bundle(bundle: Any) -> tuple[dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
