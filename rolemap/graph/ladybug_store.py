@@ -67,6 +67,7 @@ class LadybugStore(Store):
                 self._execute(conn, "ROLLBACK", {})
                 raise
             self._execute(conn, "COMMIT", {})
+            self.committed()
             return result
 
     def close(self) -> None:

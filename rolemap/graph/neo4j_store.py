@@ -48,9 +48,11 @@ class Neo4jStore(Store):
 
         with self._driver.session(database=self.database) as session:
             try:
-                return session.execute_write(unit)
+                result = session.execute_write(unit)
             except Neo4jError as exc:
                 raise StoreError(f"Neo4j refused the write: {exc.message}") from None
+        self.committed()
+        return result
 
     def close(self) -> None:
         self._driver.close()

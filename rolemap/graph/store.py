@@ -42,6 +42,8 @@ class Store:
     def __init__(self) -> None:
         self._count_lock = threading.Lock()
         self.statement_count = 0
+        self.generation = 0
+        """Bumped after every committed write, so caches of the registry know they are stale."""
 
     # The port ------------------------------------------------------------------------------
     def read(self, name: str, params: dict[str, Any] | None = None) -> list[Row]:
@@ -57,6 +59,10 @@ class Store:
         raise NotImplementedError
 
     # Shared helpers ------------------------------------------------------------------------
+    def committed(self) -> None:
+        with self._count_lock:
+            self.generation += 1
+
     def text(self, name: str) -> str:
         try:
             statement = STATEMENTS[name]

@@ -1,0 +1,239 @@
+"""How alike two services, pilots or vendors are: the overlap score and its reasons.
+
+The score is a sum of reason weights, so a person can read why two things overlap and how much each
+reason counts. With A and B the two items' feature sets, and `|S|w` the idf-weighted size of a set:
+
+    capability  0.40 × |A∩B|w / |A∪B|w   over capabilities, idf(c) = ln(1 + N / df(c)):
+                a capability few items have weighs more than one most items have
+    need        0.15 × |A∩B| / |A∪B|     over the needs they address
+    theme       0.10 × |A∩B| / |A∪B|     over their themes
+    text        0.20 × cosine of tf-idf vectors of the terms of their names and descriptions
+                (language-aware terms for Finnish, Swedish and English: see text.py)
+    place       0.10 when they are used / run in the same city, 0.05 in the same region
+    decision    0.05 for a pilot whose counterpart already has a decision (its outcome and
+                rationale are the reason: prior art to learn from)
+
+The weights add up to 1, so the score is in 0..1. Each shared capability, need and theme is its own
+reason, carrying its share of the component's weight. Scores are rounded to 4 decimals and pairs are
+ranked by score, ties broken by ids, so results are deterministic.
+
+Candidate pairs come from an inverted index: two items are compared only when they share a
+capability, a need or a term that at most `max_df` items have (see `Corpus.max_df`). A feature most
+items have (a ubiquitous capability, a common word) still counts in the score of a pair, but does not
+make two items candidates on its own, so the cost grows with the pairs that share something specific.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+WEIGHTS = {
+    "capability": 0.40,
+    "need": 0.15,
+    "theme": 0.10,
+    "text": 0.20,
+    "place": 0.10,
+    "decision": 0.05,
+}
+REGION_SHARE = 0.5
+"""Sharing only a region (not a city) earns this share of the place weight."""
+MIN_MAX_DF = 50
+MAX_DF_SHARE = 0.01
+TEXT_REASON_TERMS = 5
+
+
+@dataclass(frozen=True)
+class Item:
+    """What the score looks at for one service, pilot or vendor."""
+
+    id: str
+    capabilities: frozenset[str] = frozenset()
+    needs: frozenset[str] = frozenset()
+    themes: frozenset[str] = frozenset()
+    cities: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    terms: Mapping[str, int] = field(default_factory=dict)
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    outcome: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Reason:
+    kind: str
+    detail: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Overlap:
+    score: float
+    left: str
+    right: str
+    reasons: tuple[Reason, ...]
+
+
+class Corpus:
+    """Document frequencies over all items of one kind, and the names used in reasons."""
+
+    def __init__(self, items: Iterable[Item], names: Mapping[str, str] | None = None) -> None:
+        self.items = {item.id: item for item in items}
+        self.names = names or {}
+        self.size = len(self.items)
+        self.df: Counter[tuple[str, str]] = Counter()
+        for item in self.items.values():
+            self.df.update(candidate_features(item))
+        self.max_df = max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
+        self._postings: dict[tuple[str, str], list[str]] | None = None
+        self._norms: dict[str, float] = {}
+
+    def cap_idf(self, cap: str) -> float:
+        return math.log(1 + self.size / max(1, self.df["c", cap]))
+
+    def term_idf(self, term: str) -> float:
+        return math.log(1 + self.size / max(1, self.df["t", term]))
+
+    def specific(self, feature: tuple[str, str]) -> bool:
+        """Whether a feature is rare enough to make two items candidates."""
+        return self.df[feature] <= self.max_df
+
+    def name(self, node_id: str) -> str:
+        return self.names.get(node_id, node_id)
+
+    # Candidates -----------------------------------------------------------------------------
+    def postings(self) -> dict[tuple[str, str], list[str]]:
+        """Feature → ids of the items that have it, for features specific enough to pair on."""
+        if self._postings is None:
+            postings: dict[tuple[str, str], list[str]] = defaultdict(list)
+            for item_id in sorted(self.items):
+                for key in candidate_features(self.items[item_id]):
+                    postings[key].append(item_id)
+            self._postings = {k: v for k, v in postings.items() if 1 < len(v) <= self.max_df}
+        return self._postings
+
+    def candidates_of(self, item: Item) -> set[str]:
+        """Ids of the corpus items that share a specific feature with `item` (not itself)."""
+        postings = self.postings()
+        found: set[str] = set()
+        for key in candidate_features(item):
+            found.update(postings.get(key, ()))
+        found.discard(item.id)
+        return found
+
+    def pairs_within(self, ids: Iterable[str]) -> set[tuple[str, str]]:
+        """Unordered pairs of `ids` that share a specific feature, as (smaller id, larger id).
+        Works from the ids' own features, so a small scope costs little in a large corpus."""
+        local: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for item_id in sorted(ids):
+            for key in candidate_features(self.items[item_id]):
+                if self.specific(key):
+                    local[key].append(item_id)
+        pairs: set[tuple[str, str]] = set()
+        for members in local.values():
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    pairs.add((a, b))
+        return pairs
+
+    # Scoring --------------------------------------------------------------------------------
+    def text_norm(self, item: Item) -> float:
+        """Length of the item's tf-idf vector (cached for the corpus's own items)."""
+        norm = self._norms.get(item.id) if item.id in self.items else None
+        if norm is None:
+            norm = math.sqrt(sum((n * self.term_idf(t)) ** 2 for t, n in item.terms.items()))
+            if item.id in self.items:
+                self._norms[item.id] = norm
+        return norm
+
+    def compare(self, left: Item, right: Item) -> Overlap:
+        reasons = [
+            *self._capability_reasons(left, right),
+            *_jaccard_reasons("need", "addresses need", left.needs, right.needs, self.name),
+            *_jaccard_reasons("theme", "in theme", left.themes, right.themes, self.name),
+            *self._text_reasons(left, right),
+            *self._place_reasons(left, right),
+            *_decision_reasons(right, self.name),
+        ]
+        reasons = [_rounded(r) for r in reasons if r.weight > 0]
+        reasons.sort(key=lambda r: (-r.weight, r.kind, r.detail))
+        score = round(min(1.0, sum(r.weight for r in reasons)), 4)
+        return Overlap(score, left.id, right.id, tuple(reasons))
+
+    def _capability_reasons(self, a: Item, b: Item) -> list[Reason]:
+        shared = a.capabilities & b.capabilities
+        if not shared:
+            return []
+        union = sum(self.cap_idf(c) for c in a.capabilities | b.capabilities)
+        return [
+            Reason(
+                "capability",
+                f"both have capability {self.name(c)} ({self.df['c', c]} of {self.size} have it)",
+                WEIGHTS["capability"] * self.cap_idf(c) / union,
+            )
+            for c in sorted(shared)
+        ]
+
+    def _text_reasons(self, a: Item, b: Item) -> list[Reason]:
+        shared = set(a.terms) & set(b.terms)
+        norms = self.text_norm(a) * self.text_norm(b)
+        if not shared or not norms:
+            return []
+        contributions = {t: a.terms[t] * b.terms[t] * self.term_idf(t) ** 2 for t in shared}
+        cosine = sum(contributions.values()) / norms
+        top = sorted(contributions, key=lambda t: (-contributions[t], t))[:TEXT_REASON_TERMS]
+        return [Reason("text", f"similar wording: {', '.join(top)}", WEIGHTS["text"] * min(1.0, cosine))]
+
+    def _place_reasons(self, a: Item, b: Item) -> list[Reason]:
+        cities = sorted(a.cities & b.cities)
+        if cities:
+            where = ", ".join(self.name(c) for c in cities)
+            return [Reason("place", f"same city: {where}", WEIGHTS["place"])]
+        regions = sorted(a.regions & b.regions)
+        if regions:
+            where = ", ".join(self.name(r) for r in regions)
+            return [Reason("place", f"same region: {where}", WEIGHTS["place"] * REGION_SHARE)]
+        return []
+
+
+def candidate_features(item: Item) -> list[tuple[str, str]]:
+    """The features that can make two items candidates (themes and places are too broad)."""
+    return [
+        *(("c", c) for c in item.capabilities),
+        *(("n", n) for n in item.needs),
+        *(("t", t) for t in item.terms),
+    ]
+
+
+def _jaccard_reasons(kind: str, verb: str, a: frozenset[str], b: frozenset[str], name) -> list[Reason]:
+    shared = a & b
+    if not shared:
+        return []
+    each = WEIGHTS[kind] / len(a | b)
+    return [Reason(kind, f"both {verb} {name(x)}", each) for x in sorted(shared)]
+
+
+def _decision_reasons(other: Item, name) -> list[Reason]:
+    decision = other.decision
+    if decision is None:
+        return []
+    detail = f"{name(other.id)} was decided {decision.outcome}: {decision.rationale}"
+    return [Reason("decision", detail, WEIGHTS["decision"])]
+
+
+def _rounded(reason: Reason) -> Reason:
+    return Reason(reason.kind, reason.detail, round(reason.weight, 4))
+
+
+def rank(overlaps: Iterable[Overlap], min_score: float, first: int) -> list[Overlap]:
+    """The `first` overlaps scoring at least `min_score`, best first, ties broken by ids."""
+    kept = [o for o in overlaps if o.score >= min_score]
+    kept.sort(key=lambda o: (-o.score, o.left, o.right))
+    return kept[:first]

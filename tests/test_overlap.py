@@ -1,0 +1,146 @@
+"""The overlap formula on hand-built cases, with exact expected scores (see rolemap/domain/overlap.py)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+from rolemap.domain.overlap import WEIGHTS, Corpus, Decision, Item, rank
+
+
+def item(id_, caps=(), needs=(), themes=(), cities=(), regions=(), words=(), decision=None) -> Item:
+    return Item(
+        id=id_,
+        capabilities=frozenset(caps),
+        needs=frozenset(needs),
+        themes=frozenset(themes),
+        cities=frozenset(cities),
+        regions=frozenset(regions),
+        terms=Counter(words),
+        decision=decision,
+    )
+
+
+@pytest.fixture
+def corpus() -> Corpus:
+    return Corpus(
+        [
+            item("S:a", caps=["c1", "c2"], cities=["X"], words=["chatbot", "health"]),
+            item("S:b", caps=["c1", "c2"], cities=["X"], words=["chatbot", "health"]),
+            item("S:c", caps=["c3"], words=["kiosk"]),
+            item("S:d", caps=["c1"], words=["booking"]),
+        ],
+        names={"c1": "Chatbot", "c2": "Health advice", "X": "Tampere"},
+    )
+
+
+def test_weights_add_up_to_one():
+    assert math.isclose(sum(WEIGHTS.values()), 1.0)
+
+
+def test_identical_services_in_one_city(corpus):
+    found = corpus.compare(corpus.items["S:a"], corpus.items["S:b"])
+    idf1, idf2 = math.log(1 + 4 / 3), math.log(1 + 4 / 2)
+    assert [(r.kind, r.weight) for r in found.reasons] == [
+        ("capability", round(0.40 * idf2 / (idf1 + idf2), 4)),  # 0.2258: the rarer one weighs more
+        ("text", 0.2),
+        ("capability", round(0.40 * idf1 / (idf1 + idf2), 4)),  # 0.1742
+        ("place", 0.1),
+    ]
+    assert found.score == 0.7
+    assert found.score == round(sum(r.weight for r in found.reasons), 4)
+    assert found.reasons[0].detail == "both have capability Health advice (2 of 4 have it)"
+    assert found.reasons[3].detail == "same city: Tampere"
+
+
+def test_one_shared_common_capability(corpus):
+    found = corpus.compare(corpus.items["S:a"], corpus.items["S:d"])
+    idf1, idf2 = math.log(1 + 4 / 3), math.log(1 + 4 / 2)
+    assert found.score == round(0.40 * idf1 / (idf1 + idf2), 4) == 0.1742
+    assert [r.kind for r in found.reasons] == ["capability"]
+
+
+def test_no_overlap_when_capabilities_and_text_differ(corpus):
+    assert corpus.compare(corpus.items["S:a"], corpus.items["S:c"]).score == 0
+    assert corpus.compare(corpus.items["S:a"], corpus.items["S:c"]).reasons == ()
+    pairs = corpus.pairs_within(corpus.items)
+    assert pairs == {("S:a", "S:b"), ("S:a", "S:d"), ("S:b", "S:d")}
+
+
+def test_ranking_is_by_score_then_ids(corpus):
+    found = [
+        corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(corpus.pairs_within(corpus.items))
+    ]
+    ranked = rank(found, min_score=0.1, first=10)
+    assert [(o.left, o.right, o.score) for o in ranked] == [
+        ("S:a", "S:b", 0.7),
+        ("S:a", "S:d", 0.1742),
+        ("S:b", "S:d", 0.1742),
+    ]
+    assert rank(found, min_score=0.3, first=10) == ranked[:1]
+    assert rank(found, min_score=0.1, first=2) == ranked[:2]
+
+
+def test_needs_themes_region_and_partial_text():
+    corpus = Corpus(
+        [
+            item(
+                "P:a",
+                needs=["n1", "n2"],
+                themes=["t1"],
+                regions=["R"],
+                cities=["X"],
+                words=["bot", "night", "care"],
+            ),
+            item(
+                "P:b", needs=["n1"], themes=["t1", "t2"], regions=["R"], cities=["Y"], words=["bot", "night"]
+            ),
+            item("P:c", words=["care"]),
+        ]
+    )
+    found = corpus.compare(corpus.items["P:a"], corpus.items["P:b"])
+    idf_bot, idf_night, idf_care = (math.log(1 + 3 / 2),) * 3
+    cosine = (idf_bot**2 + idf_night**2) / (
+        math.sqrt(idf_bot**2 + idf_night**2 + idf_care**2) * math.sqrt(idf_bot**2 + idf_night**2)
+    )
+    expected = {
+        "need": round(0.15 / 2, 4),  # 1 shared of 2
+        "theme": round(0.10 / 2, 4),  # 1 shared of 2
+        "text": round(0.20 * cosine, 4),
+        "place": 0.05,  # same region, not same city
+    }
+    assert {r.kind: r.weight for r in found.reasons} == expected
+    assert found.score == round(sum(expected.values()), 4) == 0.3383
+    text = next(r for r in found.reasons if r.kind == "text")
+    assert text.detail == "similar wording: bot, night"
+
+
+def test_the_other_pilots_decision_is_a_reason():
+    dropped = Decision("Decision:d", "DROP", "Residents did not use it")
+    corpus = Corpus(
+        [item("P:new", caps=["c"]), item("P:old", caps=["c"], decision=dropped)], {"P:old": "Old bot"}
+    )
+    found = corpus.compare(corpus.items["P:new"], corpus.items["P:old"])
+    assert found.score == 0.45
+    assert found.reasons[-1].detail == "Old bot was decided DROP: Residents did not use it"
+    assert found.reasons[-1].weight == WEIGHTS["decision"]
+
+
+def test_ubiquitous_features_count_but_do_not_pair(monkeypatch):
+    import rolemap.domain.overlap as module
+
+    monkeypatch.setattr(module, "MIN_MAX_DF", 2)
+    items = [item(f"S:{i}", caps=["common"]) for i in range(5)] + [
+        item("S:x", caps=["common", "rare"]),
+        item("S:y", caps=["common", "rare"]),
+    ]
+    corpus = Corpus(items)
+    assert corpus.pairs_within(corpus.items) == {("S:x", "S:y")}
+    found = corpus.compare(corpus.items["S:x"], corpus.items["S:y"])
+    assert {r.detail.split(" (")[0] for r in found.reasons} == {
+        "both have capability common",
+        "both have capability rare",
+    }
+    assert found.score == 0.4
