@@ -1,4 +1,4 @@
-"""The `rolemap` command: serve, seed, export, import, schema.
+"""The `rolemap` command: serve, seed, generate, export, import, schema.
 
 Configuration comes from `ROLEMAP_*` variables (see config.py); a bad value or an unusable store
 stops with one clear line on stderr and exit status 2, never a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from .config import ConfigError, Settings
@@ -50,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load the sample role map")
     seed.add_argument("--reset", action="store_true", help="delete everything first")
     seed.set_defaults(run=_seed)
+
+    gen = sub.add_parser("generate", help="write a reproducible synthetic registry (for load tests)")
+    gen.add_argument("--scale", choices=("S", "M", "L"), default="S", help="size: S ≈ 1/10 of M, L ≈ 3× M")
+    gen.add_argument("--seed", type=int, default=1, help="the same seed gives the same registry (default 1)")
+    gen.add_argument("--replace", action="store_true", help="delete everything first")
+    gen.set_defaults(run=_generate)
 
     export = sub.add_parser("export", help="write the whole registry as a JSON bundle")
     export.add_argument("file", help="output path, or - for stdout")
@@ -172,6 +179,63 @@ def _import(settings: Settings, args) -> int:
         store.close()
     print(f"imported {_describe(counts)} from {args.file}")
     return 0
+
+
+def _generate(settings: Settings, args) -> int:
+    from .bundle import BundleError, import_bundle
+    from .generate import bundle_counts, generate_bundle
+    from .graph.access import Graph
+    from .graph.schema import NODES
+
+    started = time.perf_counter()
+    store = _open(settings)
+    try:
+        if not args.replace and any(Graph(store.read).total(label) for label in NODES):
+            raise UserFacingError("the store is not empty: generate into an empty store, or use --replace")
+        print(f"generating {args.scale} (seed {args.seed})…", end="", file=sys.stderr, flush=True)
+        bundle = generate_bundle(args.scale, args.seed)
+        nodes, rels = bundle_counts(bundle)
+        print(
+            f" {nodes:,} nodes, {rels:,} relationships in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
+        progress = _Progress(sys.stderr)
+        counts = import_bundle(store, bundle, replace=args.replace, progress=progress)
+        progress.finish()
+    except BundleError as exc:
+        raise UserFacingError(str(exc)) from None
+    finally:
+        store.close()
+    elapsed = time.perf_counter() - started
+    print(f"generated {_describe(counts)} (scale {args.scale}, seed {args.seed}) in {elapsed:.1f} s")
+    return 0
+
+
+class _Progress:
+    """`import_bundle`'s progress on stderr: one updating line on a terminal; otherwise a line when a
+    label or type is done, or at most every few seconds, so logs stay short."""
+
+    EVERY_SECONDS = 5.0
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.started = self.last = time.perf_counter()
+        print("validating and writing…", file=stream, flush=True)
+
+    def __call__(self, kind: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        line = f"writing: {kind} {done:,}/{total:,} ({now - self.started:.1f} s)"
+        if self.tty:
+            print(f"\r{line}\x1b[K", end="", file=self.stream, flush=True)
+        elif done == total or now - self.last >= self.EVERY_SECONDS:
+            print(line, file=self.stream, flush=True)
+            self.last = now
+
+    def finish(self) -> None:
+        if self.tty:
+            print(file=self.stream)
+        print(f"written in {time.perf_counter() - self.started:.1f} s", file=self.stream, flush=True)
 
 
 def _schema(settings: Settings, args) -> int:

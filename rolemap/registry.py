@@ -25,6 +25,7 @@ from .domain.inputs import (
     PilotUpdate,
     ServiceInput,
     ServiceUpdate,
+    StanceInput,
     ThemeInput,
     VendorInput,
     VendorUpdate,
@@ -287,6 +288,22 @@ class Registry:
             need = g.update(need, _props(inp, "title", "description", "status"))
             _set_links(g, "Need", need_id, inp, replace=True)
             return need
+
+        return self._write(work)
+
+    # Radar ---------------------------------------------------------------------------------
+    def set_stance(
+        self, city_id: str, capability_id: str, ring: str, rationale: str | None
+    ) -> dict[str, Any]:
+        """A new stance of the city on a capability; earlier ones stay as its history."""
+        inp = validate(StanceInput, {"ring": ring, "rationale": rationale})
+
+        def work(g: Graph) -> dict[str, Any]:
+            g.require_one("City", city_id, "cityId")
+            g.require_one("Capability", capability_id, "capabilityId")
+            change = {"ring": inp.ring, "since": now(), "rationale": inp.rationale}
+            g.link("STANCE", "City", "Capability", [{"src": city_id, "dst": capability_id, **change}])
+            return change
 
         return self._write(work)
 

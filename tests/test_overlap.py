@@ -52,7 +52,7 @@ def test_identical_services_in_one_city(corpus):
     assert found.score == 0.7
     assert found.score == round(sum(r.weight for r in found.reasons), 4)
     assert found.reasons[0].detail == "both have capability Health advice (2 of 4 have it)"
-    assert found.reasons[3].detail == "same city: Tampere"
+    assert found.reasons[3].detail == "both in Tampere"
 
 
 def test_one_shared_common_capability(corpus):

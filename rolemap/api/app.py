@@ -28,6 +28,9 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..analysis.index import IndexCache
+from ..analysis.tables import role_map_table
+from ..domain.errors import UserErrors
 from ..graph.store import Store
 from ..registry import Registry
 from .context import Context
@@ -66,6 +69,7 @@ DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who 
 
 def create_app(store: Store) -> Starlette:
     registry = Registry(store)
+    index = IndexCache(store)
     graphiql_page = (STATIC / "graphiql.html").read_text(encoding="utf-8")
     graphiql_page = graphiql_page.replace(
         "__DEFAULT_QUERY__", json.dumps(DEFAULT_QUERY).replace("<", "\\u003c")
@@ -82,7 +86,7 @@ def create_app(store: Store) -> Starlette:
             params = await _request_params(request)
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
-        return await _run(params, request, media, Context(store, registry))
+        return await _run(params, request, media, Context(store, registry, index))
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -94,7 +98,21 @@ def create_app(store: Store) -> Starlette:
             return JSONResponse({"status": "unavailable", "store": store.dialect, "error": str(exc)}, 503)
         return JSONResponse({"status": "ok", "store": store.dialect})
 
+    async def role_map_csv(request: Request) -> Response:
+        city_id = request.path_params["city_id"]
+        try:
+            text = await asyncio.to_thread(role_map_table, index.get(), city_id)
+        except UserErrors as exc:
+            return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
+        filename = city_id.replace(":", "-")
+        return Response(
+            text,
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="rolemap-{filename}.csv"'},
+        )
+
     routes = [
+        Route("/rolemap/{city_id}.csv", role_map_csv),
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),

@@ -13,15 +13,17 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
+from ..analysis.index import IndexCache
 from ..graph.access import Edge, Graph, Record
 from ..graph.store import Store
 from ..registry import Registry
 
 
 class Context:
-    def __init__(self, store: Store, registry: Registry) -> None:
+    def __init__(self, store: Store, registry: Registry, index: IndexCache) -> None:
         self.store = store
         self.registry = registry
+        self.index = index.get
         self.graph = Graph(store.read)
         self._nodes: dict[str, DataLoader] = {}
         self._related: dict[tuple[str, str, str, str], DataLoader] = {}

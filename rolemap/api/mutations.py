@@ -4,21 +4,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 import graphene
 
-from ..domain.errors import UserErrors
-from .types import TYPES, CityKind, NeedStatus, Outcome, camel
-
-
-class UserError(graphene.ObjectType):
-    """Why an input was refused. `code` is stable; `field` names the input field (or is null)."""
-
-    code = graphene.String(required=True)
-    field = graphene.String()
-    message = graphene.String(required=True)
+from .analysis import PilotMatch, pilot_warnings
+from .payloads import UserError, plain, run
+from .types import TYPES, CityKind, NeedStatus, Outcome
 
 
 class LocalizedTextInput(graphene.InputObjectType):
@@ -150,17 +142,6 @@ RecordDecisionInput = _input(
 )
 
 
-def plain(value: Any) -> Any:
-    """Graphene input containers and enum members as plain dicts, lists and strings."""
-    if isinstance(value, dict):
-        return {camel(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def payload(name: str, field: str, type_name: str, extra: dict | None = None):
     attrs = {
         field: graphene.Field(lambda: TYPES[type_name]),
@@ -168,14 +149,6 @@ def payload(name: str, field: str, type_name: str, extra: dict | None = None):
         **(extra or {}),
     }
     return type(f"{name}Payload", (graphene.ObjectType,), attrs)
-
-
-async def run(info, fn, *args) -> tuple[Any, list]:
-    """Run a registry use case; user errors become the payload's `errors`."""
-    try:
-        return await info.context.call(fn, *args), []
-    except UserErrors as exc:
-        return None, [UserError(code=e.code.value, field=e.field, message=e.message) for e in exc.errors]
 
 
 def simple(name: str, field: str, type_name: str, input_type, method: str, doc: str):
@@ -223,6 +196,12 @@ def pilot_action(name: str, method: str, doc: str, **args):
 
 
 RetireServicePayload = payload("RetireService", "service", "Service")
+CreatePilotPayload = payload(
+    "CreatePilot",
+    "pilot",
+    "Pilot",
+    {"warnings": graphene.List(graphene.NonNull(PilotMatch), required=True, description="Similar pilots.")},
+)
 RegisterServicesPayload = type(
     "RegisterServicesPayload",
     (graphene.ObjectType,),
@@ -293,8 +272,11 @@ class Mutation(graphene.ObjectType):
         since=graphene.Date(),
         description="Record that a city uses a service (again: updates `since`).",
     )
-    create_pilot = simple(
-        "CreatePilot", "pilot", "Pilot", CreatePilotInput, "create_pilot", "Propose a pilot."
+    create_pilot = graphene.Field(
+        CreatePilotPayload,
+        required=True,
+        input=CreatePilotInput(required=True),
+        description="Propose a pilot. `warnings` lists similar earlier pilots (prior art); they never block.",
     )
     update_pilot = updating(
         "UpdatePilot", "pilot", "Pilot", UpdatePilotInput, "update_pilot", "Change a pilot's plan."
@@ -318,6 +300,13 @@ class Mutation(graphene.ObjectType):
     async def resolve_register_services(root, info, input):
         services, errors = await run(info, info.context.registry.register_services, plain(input))
         return RegisterServicesPayload(services=services or [], errors=errors)
+
+    @staticmethod
+    async def resolve_create_pilot(root, info, input):
+        data = plain(input)
+        warnings = await pilot_warnings(info, data)
+        pilot, errors = await run(info, info.context.registry.create_pilot, data)
+        return CreatePilotPayload(pilot=pilot, errors=errors, warnings=[] if errors else warnings)
 
     @staticmethod
     async def resolve_retire_service(root, info, id, reason=None):

@@ -6,6 +6,7 @@ import graphene
 from graphql import GraphQLError
 
 from ..graph.schema import label_of
+from .analysis import AnalysisMutation, AnalysisQuery
 from .connections import Page, check_first, decode_cursor
 from .mutations import Mutation
 from .types import (
@@ -61,7 +62,7 @@ def single(label: str):
     )
 
 
-class Query(graphene.ObjectType):
+class Query(AnalysisQuery, graphene.ObjectType):
     node = graphene.Field(Node, id=graphene.ID(required=True), description="Any object by its id.")
     cities = listing("City", "Cities, regions and networks.", kind=CityKind(), search=graphene.String())
     city = single("City")
@@ -117,4 +118,8 @@ class Query(graphene.ObjectType):
         return await info.context.node(label, id)
 
 
-schema = graphene.Schema(query=Query, mutation=Mutation, types=list(TYPES.values()))
+class RootMutation(Mutation, AnalysisMutation, graphene.ObjectType):
+    pass
+
+
+schema = graphene.Schema(query=Query, mutation=RootMutation, types=list(TYPES.values()))

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..graph.schema import CITY_KINDS, LANGUAGES, NEED_STATUSES, OUTCOMES
+from ..graph.schema import CITY_KINDS, LANGUAGES, NEED_STATUSES, OUTCOMES, RINGS
 from .errors import Code, UserError, UserErrors
 
 NAME_MAX = 200
@@ -255,6 +255,17 @@ class DecisionInput(Input):
     def _has_lessons(self) -> DecisionInput:
         if not self.lessons:
             raise _fail(Code.REQUIRED, "lessons", "at least one lesson learned is required")
+        return self
+
+
+class StanceInput(Input):
+    ring: Annotated[str, _one_of(RINGS)]
+    rationale: Text = None
+
+    @model_validator(mode="after")
+    def _negative_choices_say_why(self) -> StanceInput:
+        if self.ring == "EXCLUDE" and not self.rationale:
+            raise _fail(Code.REQUIRED, "rationale", "excluding a capability needs a rationale")
         return self
 
 

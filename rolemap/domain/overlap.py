@@ -9,7 +9,8 @@ reason counts. With A and B the two items' feature sets, and `|S|w` the idf-weig
     theme       0.10 × |A∩B| / |A∪B|     over their themes
     text        0.20 × cosine of tf-idf vectors of the terms of their names and descriptions
                 (language-aware terms for Finnish, Swedish and English: see text.py)
-    place       0.10 when they are used / run in the same city, 0.05 in the same region
+    place       0.10 when they are used or run in the same city (or region node), 0.05 when only
+                their cities share a region
     decision    0.05 for a pilot whose counterpart already has a decision (its outcome and
                 rationale are the reason: prior art to learn from)
 
@@ -195,7 +196,7 @@ class Corpus:
         cities = sorted(a.cities & b.cities)
         if cities:
             where = ", ".join(self.name(c) for c in cities)
-            return [Reason("place", f"same city: {where}", WEIGHTS["place"])]
+            return [Reason("place", f"both in {where}", WEIGHTS["place"])]
         regions = sorted(a.regions & b.regions)
         if regions:
             where = ", ".join(self.name(r) for r in regions)

@@ -1,0 +1,244 @@
+"""An in-memory projection of the registry's structure, for the analyses (overlaps, prior art,
+coverage gaps, role map, radar).
+
+It is loaded with a fixed number of bulk statements (one per label and relationship type, whatever
+the registry's size) and kept until the store reports a committed write; the next analysis then
+rebuilds it. Only structure and the text the scores need are kept, not whole records.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from ..domain import overlap
+from ..domain.text import terms
+from ..graph.schema import LANGUAGES
+from ..graph.statements import rel_key
+from ..graph.store import Store
+
+REGION_KINDS = ("REGION", "METROPOLIS")
+NODE_LABELS = ("City", "Capability", "Need", "Theme", "Vendor", "Service", "Pilot", "Decision")
+RELS = (
+    ("PART_OF", "City", "City"),
+    ("BROADER", "Capability", "Capability"),
+    ("HAS_NEED", "City", "Need"),
+    ("REQUIRES", "Need", "Capability"),
+    ("IN_THEME", "Need", "Theme"),
+    ("OFFERS", "Vendor", "Service"),
+    ("OPERATES", "City", "Service"),
+    ("HAS_CAPABILITY", "Service", "Capability"),
+    ("ADDRESSES", "Service", "Need"),
+    ("ADDRESSES", "Service", "Theme"),
+    ("USES", "City", "Service"),
+    ("RUNS", "City", "Pilot"),
+    ("FOR_NEED", "Pilot", "Need"),
+    ("TRIALS", "Pilot", "Service"),
+    ("PARTNER", "Pilot", "Vendor"),
+    ("DECIDED", "Pilot", "Decision"),
+    ("STANCE", "City", "Capability"),
+)
+
+
+@dataclass(frozen=True)
+class StanceChange:
+    ring: str
+    since: datetime
+    rationale: str | None
+
+
+def _texts(node: dict, *fields: str) -> list[str]:
+    return [node.get(f"{f}{suffix}") or "" for f in fields for suffix in ("", *(f"_{x}" for x in LANGUAGES))]
+
+
+class RegistryIndex:
+    def __init__(self, store: Store) -> None:
+        self.generation = store.generation
+        nodes = {label: [row["n"] for row in store.read(f"node.all.{label}")] for label in NODE_LABELS}
+        edges = {key: store.read(f"rel.all.{rel_key(*key)}") for key in RELS}
+        self.names: dict[str, str] = {}
+        for rows in nodes.values():
+            for node in rows:
+                self.names[node["id"]] = node.get("name") or node.get("title") or node["id"]
+        self.node_text = {
+            node["id"]: terms(*_texts(node, "name", "title", "description"))
+            for label in ("Service", "Pilot", "Vendor")
+            for node in nodes[label]
+        }
+        self.city_kind = {n["id"]: n["kind"] for n in nodes["City"]}
+        self.need_status = {n["id"]: n["status"] for n in nodes["Need"]}
+        self.service_lifecycle = {n["id"]: n["lifecycle"] for n in nodes["Service"]}
+        self.pilot_status = {n["id"]: n["status"] for n in nodes["Pilot"]}
+        self.pilot_end = {n["id"]: n.get("endDate") for n in nodes["Pilot"]}
+        self.decisions = {n["id"]: n for n in nodes["Decision"]}
+        self.vendors = sorted(n["id"] for n in nodes["Vendor"])
+        self.services = sorted(self.service_lifecycle)
+        self.pilots = sorted(self.pilot_status)
+        self.capabilities = sorted(n["id"] for n in nodes["Capability"])
+
+        out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        into: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.uses_since: dict[tuple[str, str], object] = {}
+        self.stances: dict[tuple[str, str], list[StanceChange]] = defaultdict(list)
+        for (rel, _, dst), rows in edges.items():
+            name = f"{rel}>{dst}" if rel == "ADDRESSES" else rel
+            for row in rows:
+                out[name][row["src"]].add(row["dst"])
+                into[name][row["dst"]].add(row["src"])
+                if rel == "USES":
+                    self.uses_since[row["src"], row["dst"]] = row.get("since")
+                if rel == "STANCE":
+                    change = StanceChange(row["ring"], row["since"], row.get("rationale"))
+                    self.stances[row["src"], row["dst"]].append(change)
+        for history in self.stances.values():
+            history.sort(key=lambda c: c.since, reverse=True)
+        self.out, self.into = out, into
+
+    # Structure --------------------------------------------------------------------------------
+    def regions_of(self, city: str) -> set[str]:
+        """The regions and metropolises a city belongs to, transitively."""
+        found: set[str] = set()
+        todo = list(self.out["PART_OF"].get(city, ()))
+        while todo:
+            parent = todo.pop()
+            if parent in found:
+                continue
+            if self.city_kind.get(parent) in REGION_KINDS:
+                found.add(parent)
+            todo += self.out["PART_OF"].get(parent, ())
+        return found
+
+    def with_members(self, city: str) -> set[str]:
+        """A city with everything PART_OF it, transitively."""
+        found = {city}
+        todo = [city]
+        while todo:
+            for member in self.into["PART_OF"].get(todo.pop(), ()):
+                if member not in found:
+                    found.add(member)
+                    todo.append(member)
+        return found
+
+    def service_cities(self, service: str) -> set[str]:
+        """Cities that use, operate or pilot a service."""
+        pilots = self.into["TRIALS"].get(service, ())
+        return (
+            set(self.into["USES"].get(service, ()))
+            | set(self.into["OPERATES"].get(service, ()))
+            | {c for p in pilots for c in self.into["RUNS"].get(p, ())}
+        )
+
+    def pilot_city(self, pilot: str) -> str | None:
+        return next(iter(sorted(self.into["RUNS"].get(pilot, ()))), None)
+
+    def pilot_capabilities(self, pilot: str) -> set[str]:
+        services = self.out["TRIALS"].get(pilot, ())
+        needs = self.out["FOR_NEED"].get(pilot, ())
+        return {c for s in services for c in self.out["HAS_CAPABILITY"].get(s, ())} | {
+            c for n in needs for c in self.out["REQUIRES"].get(n, ())
+        }
+
+    def decisions_of(self, pilot: str) -> list[dict]:
+        """The pilot's decisions, newest first (the first is the current one)."""
+        found = [self.decisions[d] for d in self.out["DECIDED"].get(pilot, ())]
+        return sorted(found, key=lambda d: (d["decidedAt"], d["id"]), reverse=True)
+
+    def narrower_or_same(self, cap: str) -> set[str]:
+        found = {cap}
+        todo = [cap]
+        while todo:
+            for child in self.into["BROADER"].get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+    # Items for the overlap score ------------------------------------------------------------
+    def _regions(self, cities: set[str]) -> frozenset[str]:
+        return frozenset(r for c in cities for r in self.regions_of(c))
+
+    def service_item(self, service: str) -> overlap.Item:
+        needs = self.out["ADDRESSES>Need"].get(service, set())
+        cities = self.service_cities(service)
+        return overlap.Item(
+            id=service,
+            capabilities=frozenset(self.out["HAS_CAPABILITY"].get(service, ())),
+            needs=frozenset(needs),
+            themes=frozenset(self.out["ADDRESSES>Theme"].get(service, set()))
+            | {t for n in needs for t in self.out["IN_THEME"].get(n, ())},
+            cities=frozenset(cities),
+            regions=self._regions(cities),
+            terms=Counter(self.node_text.get(service, ())),
+        )
+
+    def pilot_item(self, pilot: str) -> overlap.Item:
+        needs = self.out["FOR_NEED"].get(pilot, set())
+        city = self.pilot_city(pilot)
+        cities = {city} if city else set()
+        decisions = self.decisions_of(pilot)
+        current = decisions[0] if decisions else None
+        return overlap.Item(
+            id=pilot,
+            capabilities=frozenset(self.pilot_capabilities(pilot)),
+            needs=frozenset(needs),
+            themes=frozenset(t for n in needs for t in self.out["IN_THEME"].get(n, ())),
+            cities=frozenset(cities),
+            regions=self._regions(cities),
+            terms=Counter(self.node_text.get(pilot, ())),
+            decision=overlap.Decision(current["id"], current["outcome"], current["rationale"])
+            if current
+            else None,
+        )
+
+    def vendor_item(self, vendor: str) -> overlap.Item:
+        services = self.out["OFFERS"].get(vendor, set())
+        items = [self.service_item(s) for s in sorted(services)]
+        cities = {c for i in items for c in i.cities} | {
+            self.pilot_city(p) for p in self.into["PARTNER"].get(vendor, ()) if self.pilot_city(p)
+        }
+        text = Counter(self.node_text.get(vendor, ()))
+        for item in items:
+            text.update(item.terms)
+        return overlap.Item(
+            id=vendor,
+            capabilities=frozenset(c for i in items for c in i.capabilities),
+            needs=frozenset(n for i in items for n in i.needs),
+            themes=frozenset(t for i in items for t in i.themes),
+            cities=frozenset(cities),
+            regions=self._regions(cities),
+            terms=text,
+        )
+
+    @cached_property
+    def service_corpus(self) -> overlap.Corpus:
+        return overlap.Corpus((self.service_item(s) for s in self.services), self.names)
+
+    @cached_property
+    def pilot_corpus(self) -> overlap.Corpus:
+        return overlap.Corpus((self.pilot_item(p) for p in self.pilots), self.names)
+
+    @cached_property
+    def vendor_corpus(self) -> overlap.Corpus:
+        return overlap.Corpus((self.vendor_item(v) for v in self.vendors), self.names)
+
+
+class IndexCache:
+    """The current `RegistryIndex` of a store: rebuilt once after each committed write, by one
+    thread while the others wait for it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._index: RegistryIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> RegistryIndex:
+        index = self._index
+        if index is not None and index.generation == self.store.generation:
+            return index
+        with self._lock:
+            if self._index is None or self._index.generation != self.store.generation:
+                self._index = RegistryIndex(self.store)
+            return self._index

@@ -1,0 +1,306 @@
+"""The analyses a CIO office asks for, computed on a `RegistryIndex` (no statements of their own):
+
+- overlaps: which services, pilots or vendors in a scope do the same thing, and why;
+- similar pilots: prior art for a pilot being planned, with what was decided;
+- coverage gaps: open needs that nothing the city (or its region) has covers, with candidates;
+- role map: per capability, each vendor's role in the city (in use, piloting, decided, offered);
+- radar: the city's stance per capability, its history, and a ring suggested by its decisions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..domain import overlap
+from ..domain.errors import Code, UserErrors
+from ..domain.text import terms
+from ..graph.schema import label_of
+from .index import RegistryIndex, StanceChange
+
+KINDS = ("SERVICE", "PILOT", "VENDOR")
+ROLE_ORDER = ("IN_USE", "PILOTING", "DECIDED", "OFFERED")
+SUGGESTED_RING = {"DROP": "EXCLUDE", "LEARNED": "WATCH"}
+OPEN_PILOT = ("PROPOSED", "RUNNING", "ENDED")
+
+
+def _require(index: RegistryIndex, node_id: str | None, label: str, field: str) -> str:
+    if not node_id or label_of(node_id) != label or node_id not in index.names:
+        raise UserErrors.one(Code.NOT_FOUND, field, f"no {label} with id {node_id}")
+    return node_id
+
+
+# Overlaps -----------------------------------------------------------------------------------
+
+
+def scope_cities(index: RegistryIndex, city_id=None, region_id=None, all_=False) -> set[str] | None:
+    """The cities a scope covers (None for the whole registry)."""
+    given = [x for x in (city_id, region_id, all_ or None) if x]
+    if len(given) != 1:
+        raise UserErrors.one(Code.INVALID, "scope", "give exactly one of cityId, regionId or all: true")
+    if all_:
+        return None
+    if city_id:
+        return {_require(index, city_id, "City", "scope.cityId")}
+    return index.with_members(_require(index, region_id, "City", "scope.regionId"))
+
+
+def overlaps(
+    index: RegistryIndex, cities: set[str] | None, kind: str, min_score: float, first: int
+) -> list[overlap.Overlap]:
+    if kind == "PILOT":
+        return _pilot_overlaps(index, cities, min_score, first)
+    corpus, items = (
+        (index.service_corpus, index.services) if kind == "SERVICE" else (index.vendor_corpus, index.vendors)
+    )
+    if cities is not None:
+        items = [i for i in items if corpus.items[i].cities & cities]
+    pairs = corpus.pairs_within(items)
+    found = (corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(pairs))
+    return overlap.rank(found, min_score, first)
+
+
+def _pilot_overlaps(index, cities, min_score, first) -> list[overlap.Overlap]:
+    """Pilots in the scope against pilots anywhere: duplicates across cities are the point."""
+    corpus = index.pilot_corpus
+    inside = [p for p in index.pilots if cities is None or corpus.items[p].cities & cities]
+    inside_set = set(inside)
+    pairs: set[tuple[str, str]] = set()
+    for left in inside:
+        for right in corpus.candidates_of(corpus.items[left]):
+            both_inside = right in inside_set
+            pairs.add((min(left, right), max(left, right)) if both_inside else (left, right))
+    found = (corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(pairs))
+    return overlap.rank(found, min_score, first)
+
+
+# Prior art ----------------------------------------------------------------------------------
+
+
+@dataclass
+class PilotDraft:
+    city_id: str | None = None
+    need_ids: list[str] = field(default_factory=list)
+    service_ids: list[str] = field(default_factory=list)
+    capability_ids: list[str] = field(default_factory=list)
+    title: str | None = None
+    description: str | None = None
+
+
+DRAFT_ID = "Pilot:draft"
+
+
+def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
+    for ids, label, name in (
+        (draft.need_ids, "Need", "needIds"),
+        (draft.service_ids, "Service", "serviceIds"),
+        (draft.capability_ids, "Capability", "capabilityIds"),
+    ):
+        for node_id in ids:
+            _require(index, node_id, label, name)
+    cities = {_require(index, draft.city_id, "City", "cityId")} if draft.city_id else set()
+    caps = set(draft.capability_ids)
+    caps |= {c for s in draft.service_ids for c in index.out["HAS_CAPABILITY"].get(s, ())}
+    caps |= {c for n in draft.need_ids for c in index.out["REQUIRES"].get(n, ())}
+    return overlap.Item(
+        id=DRAFT_ID,
+        capabilities=frozenset(caps),
+        needs=frozenset(draft.need_ids),
+        themes=frozenset(t for n in draft.need_ids for t in index.out["IN_THEME"].get(n, ())),
+        cities=frozenset(cities),
+        regions=frozenset(r for c in cities for r in index.regions_of(c)),
+        terms=Counter(terms(draft.title, draft.description)),
+    )
+
+
+def similar_pilots(
+    index: RegistryIndex, draft: PilotDraft, min_score: float, first: int
+) -> list[overlap.Overlap]:
+    corpus = index.pilot_corpus
+    item = draft_item(index, draft)
+    found = (corpus.compare(item, corpus.items[p]) for p in sorted(corpus.candidates_of(item)))
+    return overlap.rank(found, min_score, first)
+
+
+# Coverage gaps ------------------------------------------------------------------------------
+
+
+@dataclass
+class Gap:
+    need: str
+    missing: list[str]
+    candidates: list[str]
+
+
+def coverage_gaps(index: RegistryIndex, city_id: str, candidates_first: int) -> list[Gap]:
+    """Open needs of the city whose required capabilities nothing the city or its region uses,
+    operates or pilots covers. A narrower capability covers a broader requirement."""
+    city = _require(index, city_id, "City", "cityId")
+    neighbours = {city} | {m for r in index.regions_of(city) for m in index.with_members(r)}
+    in_scope = {
+        s
+        for s in index.services
+        if index.service_lifecycle[s] == "ACTIVE" and index.service_cities(s) & neighbours
+    }
+    covered = {c for s in in_scope for c in index.out["HAS_CAPABILITY"].get(s, ())}
+    gaps = []
+    for need in sorted(index.out["HAS_NEED"].get(city, ())):
+        if index.need_status[need] != "OPEN":
+            continue
+        required = sorted(index.out["REQUIRES"].get(need, ()))
+        missing = [c for c in required if not index.narrower_or_same(c) & covered]
+        if missing:
+            gaps.append(Gap(need, missing, _candidates(index, missing, in_scope, candidates_first)))
+    return gaps
+
+
+def _candidates(index: RegistryIndex, missing: list[str], exclude: set[str], first: int) -> list[str]:
+    """Active services elsewhere offering the missing capabilities: those covering more of them
+    first, then those more cities already use, then by id."""
+    offering: Counter[str] = Counter()
+    for cap in missing:
+        for s in {s for c in index.narrower_or_same(cap) for s in index.into["HAS_CAPABILITY"].get(c, ())}:
+            if s not in exclude and index.service_lifecycle[s] == "ACTIVE":
+                offering[s] += 1
+    users = index.into["USES"]
+    ranked = sorted(offering, key=lambda s: (-offering[s], -len(users.get(s, ())), s))
+    return ranked[:first]
+
+
+# Role map -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    vendor: str | None
+    role: str
+    outcome: str | None = None
+    services: set[str] = field(default_factory=set)
+    pilots: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Row:
+    capability: str
+    stance: str | None
+    cells: list[Cell]
+
+
+def role_map(index: RegistryIndex, city_id: str, offered_first: int) -> list[Row]:
+    """Rows per capability the city uses, pilots, decided on, needs or has a stance on; a cell per
+    vendor (None: the city's own, in-house) with its strongest role there."""
+    city = _require(index, city_id, "City", "cityId")
+    cells: dict[tuple[str, str | None], Cell] = {}
+
+    def mark(service: str, role: str, pilot: str | None = None, outcome: str | None = None) -> None:
+        vendor = next(iter(sorted(index.into["OFFERS"].get(service, ()))), None)
+        for cap in index.out["HAS_CAPABILITY"].get(service, ()):
+            cell = cells.get((cap, vendor))
+            if cell is None or ROLE_ORDER.index(role) < ROLE_ORDER.index(cell.role):
+                cell = cells[cap, vendor] = Cell(vendor, role, outcome)
+            elif cell.role == role and outcome:
+                cell.outcome = outcome  # pilots come oldest decision first: the newest wins
+            if cell.role == role:
+                cell.services.add(service)
+                if pilot:
+                    cell.pilots.add(pilot)
+
+    for service in index.out["USES"].get(city, set()) | index.out["OPERATES"].get(city, set()):
+        mark(service, "IN_USE")
+    for pilot in sorted(index.out["RUNS"].get(city, ()), key=_newest_decision_last(index)):
+        decisions = index.decisions_of(pilot)
+        for service in index.out["TRIALS"].get(pilot, ()):
+            if decisions:
+                mark(service, "DECIDED", pilot, decisions[0]["outcome"])
+            elif index.pilot_status[pilot] in OPEN_PILOT:
+                mark(service, "PILOTING", pilot)
+    caps = {cap for cap, _ in cells}
+    caps |= {c for n in index.out["HAS_NEED"].get(city, ()) for c in index.out["REQUIRES"].get(n, ())}
+    caps |= {cap for (c, cap) in index.stances if c == city}
+    rows = []
+    for cap in sorted(caps, key=lambda c: (index.names.get(c, c), c)):
+        row_cells = sorted(
+            (cell for (c, _), cell in cells.items() if c == cap),
+            key=lambda cell: (
+                ROLE_ORDER.index(cell.role),
+                index.names.get(cell.vendor or "", ""),
+                cell.vendor or "",
+            ),
+        )
+        taken = {cell.vendor for cell in row_cells}
+        row_cells += [Cell(v, "OFFERED", services=s) for v, s in _offered(index, cap, taken, offered_first)]
+        history = index.stances.get((city, cap))
+        rows.append(Row(cap, history[0].ring if history else None, row_cells))
+    return rows
+
+
+def _newest_decision_last(index: RegistryIndex):
+    """Order pilots so that a later decision marks its cell after an earlier one."""
+
+    def key(pilot: str):
+        decisions = index.decisions_of(pilot)
+        return (decisions[0]["decidedAt"].isoformat() if decisions else "", pilot)
+
+    return key
+
+
+def _offered(index: RegistryIndex, cap: str, taken: set, first: int) -> list[tuple[str, set[str]]]:
+    """Vendors offering an active service with the capability, most used first."""
+    by_vendor: dict[str, set[str]] = {}
+    for service in index.into["HAS_CAPABILITY"].get(cap, ()):
+        if index.service_lifecycle[service] != "ACTIVE":
+            continue
+        for vendor in index.into["OFFERS"].get(service, ()):
+            if vendor not in taken:
+                by_vendor.setdefault(vendor, set()).add(service)
+
+    def users(vendor: str) -> int:
+        return sum(len(index.into["USES"].get(s, ())) for s in by_vendor[vendor])
+
+    ranked = sorted(by_vendor, key=lambda v: (-users(v), v))
+    return [(v, by_vendor[v]) for v in ranked[:first]]
+
+
+# Radar --------------------------------------------------------------------------------------
+
+
+def _suggested_ring(outcome: str, in_use: bool) -> str:
+    """DEVELOP → ADOPT when the city already has a service with it, else TRIAL; DROP → EXCLUDE;
+    LEARNED → WATCH."""
+    if outcome == "DEVELOP":
+        return "ADOPT" if in_use else "TRIAL"
+    return SUGGESTED_RING[outcome]
+
+
+@dataclass
+class RadarEntry:
+    capability: str
+    history: list[StanceChange]
+    suggested_ring: str | None
+    suggested_from: list[str]
+
+
+def radar(index: RegistryIndex, city_id: str) -> list[RadarEntry]:
+    """Every capability the city has a stance on or has decided pilots about."""
+    city = _require(index, city_id, "City", "cityId")
+    decided: dict[str, list[dict]] = {}
+    for pilot in index.out["RUNS"].get(city, ()):
+        decisions = index.decisions_of(pilot)
+        if decisions:
+            for cap in index.pilot_capabilities(pilot):
+                decided.setdefault(cap, []).append(decisions[0])
+    in_use = {
+        c
+        for s in index.out["USES"].get(city, set()) | index.out["OPERATES"].get(city, set())
+        if index.service_lifecycle[s] == "ACTIVE"
+        for c in index.out["HAS_CAPABILITY"].get(s, ())
+    }
+    caps = decided.keys() | {cap for (c, cap) in index.stances if c == city}
+    entries = []
+    for cap in sorted(caps, key=lambda c: (index.names.get(c, c), c)):
+        decisions = sorted(decided.get(cap, []), key=lambda d: (d["decidedAt"], d["id"]), reverse=True)
+        suggested = _suggested_ring(decisions[0]["outcome"], cap in in_use) if decisions else None
+        entries.append(
+            RadarEntry(cap, list(index.stances.get((city, cap), [])), suggested, [d["id"] for d in decisions])
+        )
+    return entries

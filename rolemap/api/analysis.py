@@ -1,0 +1,361 @@
+"""GraphQL fields for the analyses: overlaps, similarPilots, coverageGaps, roleMap, radar and the
+setStance mutation. They run on the cached registry index (see analysis/index.py); the objects they
+return are loaded through the request's DataLoaders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import graphene
+from graphql import GraphQLError
+
+from ..analysis import queries
+from ..domain.errors import UserErrors
+from ..graph.schema import label_of
+from .payloads import UserError, run
+from .types import TYPES, Node, Outcome, Ring
+
+OverlapKind = graphene.Enum("OverlapKind", [(k, k) for k in queries.KINDS])
+Role = graphene.Enum(
+    "Role",
+    [(r, r) for r in queries.ROLE_ORDER],
+    description="A vendor's role for a capability in a city, strongest first.",
+)
+
+
+class OverlapScope(graphene.InputObjectType):
+    """Exactly one of: a city, a region (with everything PART_OF it, transitively), or all."""
+
+    city_id = graphene.ID()
+    region_id = graphene.ID()
+    all = graphene.Boolean()
+
+
+class PilotDraftInput(graphene.InputObjectType):
+    """A pilot being planned; every field is optional."""
+
+    city_id = graphene.ID()
+    need_ids = graphene.List(graphene.NonNull(graphene.ID))
+    service_ids = graphene.List(graphene.NonNull(graphene.ID))
+    capability_ids = graphene.List(graphene.NonNull(graphene.ID))
+    title = graphene.String()
+    description = graphene.String()
+
+
+class OverlapReason(graphene.ObjectType):
+    """One reason two things overlap; the weights of an overlap's reasons add up to its score."""
+
+    kind = graphene.String(required=True, description="capability, need, theme, text, place or decision")
+    detail = graphene.String(required=True)
+    weight = graphene.Float(required=True)
+
+
+async def _node(info, node_id: str):
+    return await info.context.node(label_of(node_id), node_id)
+
+
+async def _nodes(info, ids, keep_order: bool = False) -> list:
+    """The records of `ids`, all loaded in one batch per label (sorted unless `keep_order`)."""
+    ordered = list(ids) if keep_order else sorted(ids)
+    found = await asyncio.gather(*(_node(info, i) for i in ordered))
+    return [n for n in found if n is not None]
+
+
+class Overlap(graphene.ObjectType):
+    score = graphene.Float(required=True, description="0..1, the sum of the reasons' weights")
+    left = graphene.Field(Node, required=True)
+    right = graphene.Field(Node, required=True)
+    reasons = graphene.List(graphene.NonNull(OverlapReason), required=True)
+
+    @staticmethod
+    async def resolve_left(found, info):
+        return await _node(info, found.left)
+
+    @staticmethod
+    async def resolve_right(found, info):
+        return await _node(info, found.right)
+
+
+class PilotMatch(graphene.ObjectType):
+    """An earlier pilot like the one being planned: prior art, with what was decided."""
+
+    pilot = graphene.Field(lambda: TYPES["Pilot"], required=True)
+    score = graphene.Float(required=True)
+    reasons = graphene.List(graphene.NonNull(OverlapReason), required=True)
+
+    @staticmethod
+    async def resolve_pilot(found, info):
+        return await _node(info, found.right)
+
+
+class CoverageGap(graphene.ObjectType):
+    need = graphene.Field(lambda: TYPES["Need"], required=True)
+    missing_capabilities = graphene.List(graphene.NonNull(lambda: TYPES["Capability"]), required=True)
+    candidates = graphene.List(
+        graphene.NonNull(lambda: TYPES["Service"]),
+        required=True,
+        description="Services elsewhere offering the missing capabilities, best first.",
+    )
+
+    @staticmethod
+    async def resolve_need(gap, info):
+        return await _node(info, gap.need)
+
+    @staticmethod
+    async def resolve_missing_capabilities(gap, info):
+        return await _nodes(info, gap.missing)
+
+    @staticmethod
+    async def resolve_candidates(gap, info):
+        return await _nodes(info, gap.candidates, keep_order=True)
+
+
+class RoleMapCell(graphene.ObjectType):
+    vendor = graphene.Field(lambda: TYPES["Vendor"], description="Null for the city's in-house services.")
+    in_house = graphene.Boolean(required=True)
+    role = graphene.Field(Role, required=True)
+    outcome = graphene.Field(Outcome, description="With DECIDED: the current decision's outcome.")
+    services = graphene.List(graphene.NonNull(lambda: TYPES["Service"]), required=True)
+    pilots = graphene.List(graphene.NonNull(lambda: TYPES["Pilot"]), required=True)
+
+    @staticmethod
+    async def resolve_vendor(cell, info):
+        return await _node(info, cell.vendor) if cell.vendor else None
+
+    @staticmethod
+    def resolve_in_house(cell, info):
+        return cell.vendor is None
+
+    @staticmethod
+    async def resolve_services(cell, info):
+        return await _nodes(info, cell.services)
+
+    @staticmethod
+    async def resolve_pilots(cell, info):
+        return await _nodes(info, cell.pilots)
+
+
+class RoleMapRow(graphene.ObjectType):
+    capability = graphene.Field(lambda: TYPES["Capability"], required=True)
+    stance = graphene.Field(Ring, description="The city's current radar ring for this capability.")
+    cells = graphene.List(graphene.NonNull(RoleMapCell), required=True)
+
+    @staticmethod
+    async def resolve_capability(row, info):
+        return await _node(info, row.capability)
+
+
+class RoleMap(graphene.ObjectType):
+    city = graphene.Field(lambda: TYPES["City"], required=True)
+    rows = graphene.List(graphene.NonNull(RoleMapRow), required=True)
+
+    @staticmethod
+    async def resolve_city(role_map, info):
+        return await _node(info, role_map["city"])
+
+    @staticmethod
+    def resolve_rows(role_map, info):
+        return role_map["rows"]
+
+
+class StanceChange(graphene.ObjectType):
+    ring = graphene.Field(Ring, required=True)
+    since = graphene.DateTime(required=True)
+    rationale = graphene.String()
+
+
+class RadarEntry(graphene.ObjectType):
+    capability = graphene.Field(lambda: TYPES["Capability"], required=True)
+    ring = graphene.Field(Ring, description="The current ring, if the city has taken a stance.")
+    since = graphene.DateTime()
+    rationale = graphene.String()
+    history = graphene.List(graphene.NonNull(StanceChange), required=True, description="Newest first.")
+    suggested_ring = graphene.Field(
+        Ring,
+        description="From the city's newest pilot decision: DEVELOP → ADOPT (in use) or TRIAL, "
+        "DROP → EXCLUDE, LEARNED → WATCH.",
+    )
+    suggested_from = graphene.List(
+        graphene.NonNull(lambda: TYPES["Decision"]), required=True, description="Newest first."
+    )
+
+    @staticmethod
+    async def resolve_capability(entry, info):
+        return await _node(info, entry.capability)
+
+    @staticmethod
+    def resolve_ring(entry, info):
+        return entry.history[0].ring if entry.history else None
+
+    @staticmethod
+    def resolve_since(entry, info):
+        return entry.history[0].since if entry.history else None
+
+    @staticmethod
+    def resolve_rationale(entry, info):
+        return entry.history[0].rationale if entry.history else None
+
+    @staticmethod
+    async def resolve_suggested_from(entry, info):
+        return await _nodes(info, entry.suggested_from, keep_order=True)
+
+
+async def analyse(info, fn, *args):
+    """Run an analysis on the current index; bad input becomes a GraphQL error with its code."""
+
+    def work():
+        return fn(info.context.index(), *args)
+
+    try:
+        return await info.context.call(work)
+    except UserErrors as exc:
+        error = exc.errors[0]
+        raise GraphQLError(
+            f"{error.field}: {error.message}", extensions={"code": error.code.value, "field": error.field}
+        ) from None
+
+
+def check_first(first: int, most: int = 500) -> int:
+    if not 1 <= first <= most:
+        raise GraphQLError(f"first must be between 1 and {most}, got {first}")
+    return first
+
+
+def draft_of(draft) -> queries.PilotDraft:
+    return queries.PilotDraft(
+        city_id=draft.get("city_id"),
+        need_ids=list(draft.get("need_ids") or []),
+        service_ids=list(draft.get("service_ids") or []),
+        capability_ids=list(draft.get("capability_ids") or []),
+        title=draft.get("title"),
+        description=draft.get("description"),
+    )
+
+
+WARNING_MIN_SCORE = 0.3
+WARNINGS_FIRST = 5
+
+
+async def pilot_warnings(info, data: dict) -> list:
+    """Similar earlier pilots for a pilot about to be created (computed before it is written)."""
+    draft = queries.PilotDraft(
+        city_id=data.get("cityId"),
+        need_ids=list(data.get("needIds") or []),
+        service_ids=list(data.get("serviceIds") or []),
+        title=data.get("title"),
+        description=data.get("description"),
+    )
+    try:
+        return await info.context.call(
+            lambda: queries.similar_pilots(info.context.index(), draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
+        )
+    except UserErrors:
+        return []  # unknown ids: the mutation itself reports them
+
+
+class AnalysisQuery(graphene.ObjectType):
+    overlaps = graphene.List(
+        graphene.NonNull(Overlap),
+        required=True,
+        scope=OverlapScope(required=True),
+        kind=OverlapKind(required=True),
+        min_score=graphene.Float(default_value=0.3),
+        first=graphene.Int(default_value=50, description="1 to 500"),
+        description="Services, pilots or vendors that do the same thing, best first, with the reasons.",
+    )
+    similar_pilots = graphene.List(
+        graphene.NonNull(PilotMatch),
+        required=True,
+        draft=PilotDraftInput(required=True),
+        min_score=graphene.Float(default_value=0.2),
+        first=graphene.Int(default_value=10, description="1 to 500"),
+        description="Prior art: earlier pilots like a planned one, and what was decided about them.",
+    )
+    coverage_gaps = graphene.List(
+        graphene.NonNull(CoverageGap),
+        required=True,
+        city_id=graphene.ID(required=True),
+        candidates_first=graphene.Int(default_value=5),
+        description="Open needs that no service the city or its region uses, operates or pilots covers.",
+    )
+    role_map = graphene.Field(
+        RoleMap,
+        required=True,
+        city_id=graphene.ID(required=True),
+        offered_first=graphene.Int(default_value=5, description="OFFERED vendors per capability"),
+        description="Per capability, each vendor's role in the city.",
+    )
+    radar = graphene.List(
+        graphene.NonNull(RadarEntry),
+        required=True,
+        city_id=graphene.ID(required=True),
+        description="The city's stance per capability, its history and a suggestion from its decisions.",
+    )
+
+    @staticmethod
+    async def resolve_overlaps(root, info, scope, kind, min_score, first):
+        check_first(first)
+        kind = kind.value if hasattr(kind, "value") else kind
+
+        def work(index):
+            cities = queries.scope_cities(
+                index, scope.get("city_id"), scope.get("region_id"), bool(scope.get("all"))
+            )
+            return queries.overlaps(index, cities, kind, min_score, first)
+
+        return await analyse(info, work)
+
+    @staticmethod
+    async def resolve_similar_pilots(root, info, draft, min_score, first):
+        check_first(first)
+        return await analyse(info, queries.similar_pilots, draft_of(draft), min_score, first)
+
+    @staticmethod
+    async def resolve_coverage_gaps(root, info, city_id, candidates_first):
+        check_first(candidates_first, 50)
+        return await analyse(info, queries.coverage_gaps, city_id, candidates_first)
+
+    @staticmethod
+    async def resolve_role_map(root, info, city_id, offered_first):
+        check_first(offered_first, 50) if offered_first else None
+        rows = await analyse(info, queries.role_map, city_id, offered_first)
+        return {"city": city_id, "rows": rows}
+
+    @staticmethod
+    async def resolve_radar(root, info, city_id):
+        return await analyse(info, queries.radar, city_id)
+
+
+class SetStancePayload(graphene.ObjectType):
+    city = graphene.Field(lambda: TYPES["City"])
+    capability = graphene.Field(lambda: TYPES["Capability"])
+    stance = graphene.Field(StanceChange)
+    errors = graphene.List(graphene.NonNull(UserError), required=True)
+
+
+class AnalysisMutation(graphene.ObjectType):
+    set_stance = graphene.Field(
+        SetStancePayload,
+        required=True,
+        city_id=graphene.ID(required=True),
+        capability_id=graphene.ID(required=True),
+        ring=Ring(required=True),
+        rationale=graphene.String(),
+        description="Put a capability on the city's radar ring; every change is kept.",
+    )
+
+    @staticmethod
+    async def resolve_set_stance(root, info, city_id, capability_id, ring, rationale=None):
+        ring = ring.value if hasattr(ring, "value") else ring
+        change, errors = await run(
+            info, info.context.registry.set_stance, city_id, capability_id, ring, rationale
+        )
+        if errors:
+            return SetStancePayload(errors=errors)
+        return SetStancePayload(
+            city=await info.context.node("City", city_id),
+            capability=await info.context.node("Capability", capability_id),
+            stance=change,
+            errors=[],
+        )
