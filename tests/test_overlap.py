@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter
 
 import pytest
@@ -36,6 +37,12 @@ def corpus() -> Corpus:
     )
 
 
+def pairs(corpus: Corpus, ids=None) -> set[tuple[str, str]]:
+    left, right = corpus.matrices().pairs_within(ids)
+    names = corpus.matrices().ids
+    return {(names[a], names[b]) for a, b in zip(left, right, strict=True)}
+
+
 def test_weights_add_up_to_one():
     assert math.isclose(sum(WEIGHTS.values()), 1.0)
 
@@ -65,14 +72,12 @@ def test_one_shared_common_capability(corpus):
 def test_no_overlap_when_capabilities_and_text_differ(corpus):
     assert corpus.compare(corpus.items["S:a"], corpus.items["S:c"]).score == 0
     assert corpus.compare(corpus.items["S:a"], corpus.items["S:c"]).reasons == ()
-    pairs = corpus.pairs_within(corpus.items)
-    assert pairs == {("S:a", "S:b"), ("S:a", "S:d"), ("S:b", "S:d")}
+    assert pairs(corpus) == {("S:a", "S:b"), ("S:a", "S:d"), ("S:b", "S:d")}
+    assert pairs(corpus, ["S:a", "S:c", "S:d"]) == {("S:a", "S:d")}
 
 
 def test_ranking_is_by_score_then_ids(corpus):
-    found = [
-        corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(corpus.pairs_within(corpus.items))
-    ]
+    found = [corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(pairs(corpus))]
     ranked = rank(found, min_score=0.1, first=10)
     assert [(o.left, o.right, o.score) for o in ranked] == [
         ("S:a", "S:b", 0.7),
@@ -137,10 +142,55 @@ def test_ubiquitous_features_count_but_do_not_pair(monkeypatch):
         item("S:y", caps=["common", "rare"]),
     ]
     corpus = Corpus(items)
-    assert corpus.pairs_within(corpus.items) == {("S:x", "S:y")}
+    assert pairs(corpus) == {("S:x", "S:y")}
     found = corpus.compare(corpus.items["S:x"], corpus.items["S:y"])
     assert {r.detail.split(" (")[0] for r in found.reasons} == {
         "both have capability common",
         "both have capability rare",
     }
     assert found.score == 0.4
+
+
+def random_corpus(seed: int, size: int = 60) -> Corpus:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(40)]
+    items = []
+    for i in range(size):
+        items.append(
+            item(
+                f"S:{i:03}",
+                caps=rng.sample([f"c{k}" for k in range(12)], rng.randint(0, 4)),
+                needs=rng.sample([f"n{k}" for k in range(15)], rng.randint(0, 2)),
+                themes=rng.sample(["t1", "t2", "t3"], rng.randint(0, 2)),
+                cities=rng.sample(["X", "Y", "Z", "V"], rng.randint(0, 1)),
+                regions=rng.sample(["R", "Q"], rng.randint(0, 1)),
+                words=rng.choices(words, k=rng.randint(0, 6)),
+                decision=Decision(f"D:{i}", "DROP", "why") if rng.random() < 0.3 else None,
+            )
+        )
+    return Corpus(items)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bulk_scoring_gives_exactly_what_the_formula_says(seed, monkeypatch):
+    import rolemap.domain.overlap as module
+
+    monkeypatch.setattr(module, "MIN_MAX_DF", 8)  # some features too common to pair on
+    corpus = random_corpus(seed)
+    candidates = pairs(corpus)
+    brute = [corpus.compare(corpus.items[a], corpus.items[b]) for a, b in candidates]
+    left, right = corpus.matrices().pairs_within(None)
+    bulk = corpus.matrices().scores(left, right)
+    exact = {(o.left, o.right): o.score for o in brute}
+    names = corpus.matrices().ids
+    for a, b, score in zip(left, right, bulk, strict=True):
+        assert abs(score - exact[names[a], names[b]]) < 0.002
+    for min_score, first in ((0.0, 500), (0.2, 10), (0.35, 3)):
+        assert corpus.best_within(None, min_score, first) == rank(brute, min_score, first)
+    inside = set(sorted(corpus.items)[:20])
+    across = []
+    for o in brute:
+        if o.left in inside or o.right in inside:
+            flip = o.right in inside and o.left not in inside
+            across.append(corpus.compare(corpus.items[o.right], corpus.items[o.left]) if flip else o)
+    assert corpus.best_from(inside, 0.1, 20) == rank(across, 0.1, 20)

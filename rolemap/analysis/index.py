@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cached_property
 
 from ..domain import overlap
-from ..domain.text import terms
+from ..domain.text import words
 from ..graph.schema import LANGUAGES
 from ..graph.statements import rel_key
 from ..graph.store import Store
@@ -63,11 +63,15 @@ class RegistryIndex:
         for rows in nodes.values():
             for node in rows:
                 self.names[node["id"]] = node.get("name") or node.get("title") or node["id"]
-        self.node_text = {
-            node["id"]: terms(*_texts(node, "name", "title", "description"))
-            for label in ("Service", "Pilot", "Vendor")
-            for node in nodes[label]
-        }
+        self.node_text: dict[str, list[str]] = {}
+        spelled: dict[str, Counter[str]] = defaultdict(Counter)
+        for label in ("Service", "Pilot", "Vendor"):
+            for node in nodes[label]:
+                pairs = words(*_texts(node, "name", "title", "description"))
+                self.node_text[node["id"]] = [term for term, _ in pairs]
+                for term, word in pairs:
+                    spelled[term][word] += 1
+        self.term_words = {term: max(c, key=lambda w: (c[w], w)) for term, c in spelled.items()}
         self.city_kind = {n["id"]: n["kind"] for n in nodes["City"]}
         self.need_status = {n["id"]: n["status"] for n in nodes["Need"]}
         self.service_lifecycle = {n["id"]: n["lifecycle"] for n in nodes["Service"]}
@@ -122,14 +126,57 @@ class RegistryIndex:
                     todo.append(member)
         return found
 
+    @cached_property
+    def _service_cities(self) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = defaultdict(set)
+        for rel in ("USES", "OPERATES"):
+            for city, services in self.out[rel].items():
+                for service in services:
+                    found[service].add(city)
+        for pilot, services in self.out["TRIALS"].items():
+            for service in services:
+                found[service] |= self.into["RUNS"].get(pilot, set())
+        return found
+
+    @cached_property
+    def city_services(self) -> dict[str, set[str]]:
+        """Services each city uses, operates or pilots."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for service, cities in self._service_cities.items():
+            for city in cities:
+                found[city].add(service)
+        return found
+
     def service_cities(self, service: str) -> set[str]:
         """Cities that use, operate or pilot a service."""
-        pilots = self.into["TRIALS"].get(service, ())
-        return (
-            set(self.into["USES"].get(service, ()))
-            | set(self.into["OPERATES"].get(service, ()))
-            | {c for p in pilots for c in self.into["RUNS"].get(p, ())}
-        )
+        return self._service_cities.get(service, set())
+
+    def users(self, service: str) -> int:
+        """How many cities use a service: the popularity that ranks candidates."""
+        return len(self.into["USES"].get(service, ()))
+
+    def popular_services(self, cap: str) -> list[str]:
+        """Active services with the capability, most used first (then by id); cached per capability."""
+        cache = self.__dict__.setdefault("_popular_services", {})
+        if cap not in cache:
+            found = [
+                s for s in self.into["HAS_CAPABILITY"].get(cap, ()) if self.service_lifecycle[s] == "ACTIVE"
+            ]
+            cache[cap] = sorted(found, key=lambda s: (-self.users(s), s))
+        return cache[cap]
+
+    def popular_vendors(self, cap: str) -> list[tuple[str, list[str]]]:
+        """Vendors with an active service having the capability, with those services, the vendor
+        whose services more cities use first (then by id); cached per capability."""
+        cache = self.__dict__.setdefault("_popular_vendors", {})
+        if cap not in cache:
+            by_vendor: dict[str, list[str]] = defaultdict(list)
+            for service in self.popular_services(cap):
+                for vendor in self.into["OFFERS"].get(service, ()):
+                    by_vendor[vendor].append(service)
+            used = {v: sum(self.users(s) for s in services) for v, services in by_vendor.items()}
+            cache[cap] = [(v, by_vendor[v]) for v in sorted(by_vendor, key=lambda v: (-used[v], v))]
+        return cache[cap]
 
     def pilot_city(self, pilot: str) -> str | None:
         return next(iter(sorted(self.into["RUNS"].get(pilot, ()))), None)
@@ -214,15 +261,15 @@ class RegistryIndex:
 
     @cached_property
     def service_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.service_item(s) for s in self.services), self.names)
+        return overlap.Corpus((self.service_item(s) for s in self.services), self.names, self.term_words)
 
     @cached_property
     def pilot_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.pilot_item(p) for p in self.pilots), self.names)
+        return overlap.Corpus((self.pilot_item(p) for p in self.pilots), self.names, self.term_words)
 
     @cached_property
     def vendor_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.vendor_item(v) for v in self.vendors), self.names)
+        return overlap.Corpus((self.vendor_item(v) for v in self.vendors), self.names, self.term_words)
 
 
 class IndexCache:

@@ -48,30 +48,15 @@ def scope_cities(index: RegistryIndex, city_id=None, region_id=None, all_=False)
 def overlaps(
     index: RegistryIndex, cities: set[str] | None, kind: str, min_score: float, first: int
 ) -> list[overlap.Overlap]:
+    """SERVICE and VENDOR: pairs inside the scope. PILOT: pilots in the scope against pilots
+    anywhere, since duplicates across cities are the point."""
+    corpus = {"SERVICE": index.service_corpus, "PILOT": index.pilot_corpus, "VENDOR": index.vendor_corpus}[
+        kind
+    ]
+    inside = None if cities is None else [i for i, item in corpus.items.items() if item.cities & cities]
     if kind == "PILOT":
-        return _pilot_overlaps(index, cities, min_score, first)
-    corpus, items = (
-        (index.service_corpus, index.services) if kind == "SERVICE" else (index.vendor_corpus, index.vendors)
-    )
-    if cities is not None:
-        items = [i for i in items if corpus.items[i].cities & cities]
-    pairs = corpus.pairs_within(items)
-    found = (corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(pairs))
-    return overlap.rank(found, min_score, first)
-
-
-def _pilot_overlaps(index, cities, min_score, first) -> list[overlap.Overlap]:
-    """Pilots in the scope against pilots anywhere: duplicates across cities are the point."""
-    corpus = index.pilot_corpus
-    inside = [p for p in index.pilots if cities is None or corpus.items[p].cities & cities]
-    inside_set = set(inside)
-    pairs: set[tuple[str, str]] = set()
-    for left in inside:
-        for right in corpus.candidates_of(corpus.items[left]):
-            both_inside = right in inside_set
-            pairs.add((min(left, right), max(left, right)) if both_inside else (left, right))
-    found = (corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(pairs))
-    return overlap.rank(found, min_score, first)
+        return corpus.best_from(inside if inside is not None else corpus.items, min_score, first)
+    return corpus.best_within(inside, min_score, first)
 
 
 # Prior art ----------------------------------------------------------------------------------
@@ -139,8 +124,9 @@ def coverage_gaps(index: RegistryIndex, city_id: str, candidates_first: int) -> 
     neighbours = {city} | {m for r in index.regions_of(city) for m in index.with_members(r)}
     in_scope = {
         s
-        for s in index.services
-        if index.service_lifecycle[s] == "ACTIVE" and index.service_cities(s) & neighbours
+        for c in neighbours
+        for s in index.city_services.get(c, ())
+        if index.service_lifecycle[s] == "ACTIVE"
     }
     covered = {c for s in in_scope for c in index.out["HAS_CAPABILITY"].get(s, ())}
     gaps = []
@@ -159,11 +145,9 @@ def _candidates(index: RegistryIndex, missing: list[str], exclude: set[str], fir
     first, then those more cities already use, then by id."""
     offering: Counter[str] = Counter()
     for cap in missing:
-        for s in {s for c in index.narrower_or_same(cap) for s in index.into["HAS_CAPABILITY"].get(c, ())}:
-            if s not in exclude and index.service_lifecycle[s] == "ACTIVE":
-                offering[s] += 1
-    users = index.into["USES"]
-    ranked = sorted(offering, key=lambda s: (-offering[s], -len(users.get(s, ())), s))
+        covering = {s for c in index.narrower_or_same(cap) for s in index.popular_services(c)}
+        offering.update(covering - exclude)
+    ranked = sorted(offering, key=lambda s: (-offering[s], -index.users(s), s))
     return ranked[:first]
 
 
@@ -246,19 +230,8 @@ def _newest_decision_last(index: RegistryIndex):
 
 def _offered(index: RegistryIndex, cap: str, taken: set, first: int) -> list[tuple[str, set[str]]]:
     """Vendors offering an active service with the capability, most used first."""
-    by_vendor: dict[str, set[str]] = {}
-    for service in index.into["HAS_CAPABILITY"].get(cap, ()):
-        if index.service_lifecycle[service] != "ACTIVE":
-            continue
-        for vendor in index.into["OFFERS"].get(service, ()):
-            if vendor not in taken:
-                by_vendor.setdefault(vendor, set()).add(service)
-
-    def users(vendor: str) -> int:
-        return sum(len(index.into["USES"].get(s, ())) for s in by_vendor[vendor])
-
-    ranked = sorted(by_vendor, key=lambda v: (-users(v), v))
-    return [(v, by_vendor[v]) for v in ranked[:first]]
+    found = [(v, set(services)) for v, services in index.popular_vendors(cap) if v not in taken]
+    return found[:first]
 
 
 # Radar --------------------------------------------------------------------------------------

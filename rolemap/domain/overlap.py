@@ -85,9 +85,15 @@ class Overlap:
 class Corpus:
     """Document frequencies over all items of one kind, and the names used in reasons."""
 
-    def __init__(self, items: Iterable[Item], names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        items: Iterable[Item],
+        names: Mapping[str, str] | None = None,
+        words: Mapping[str, str] | None = None,
+    ) -> None:
         self.items = {item.id: item for item in items}
         self.names = names or {}
+        self.words = words or {}
         self.size = len(self.items)
         self.df: Counter[tuple[str, str]] = Counter()
         for item in self.items.values():
@@ -95,6 +101,7 @@ class Corpus:
         self.max_df = max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
         self._postings: dict[tuple[str, str], list[str]] | None = None
         self._norms: dict[str, float] = {}
+        self._matrices = None
 
     def cap_idf(self, cap: str) -> float:
         return math.log(1 + self.size / max(1, self.df["c", cap]))
@@ -129,20 +136,26 @@ class Corpus:
         found.discard(item.id)
         return found
 
-    def pairs_within(self, ids: Iterable[str]) -> set[tuple[str, str]]:
-        """Unordered pairs of `ids` that share a specific feature, as (smaller id, larger id).
-        Works from the ids' own features, so a small scope costs little in a large corpus."""
-        local: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for item_id in sorted(ids):
-            for key in candidate_features(self.items[item_id]):
-                if self.specific(key):
-                    local[key].append(item_id)
-        pairs: set[tuple[str, str]] = set()
-        for members in local.values():
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    pairs.add((a, b))
-        return pairs
+    def matrices(self):
+        """The corpus as sparse matrices, for scoring many pairs at once (see bulk.py)."""
+        if self._matrices is None:
+            from .bulk import Matrices
+
+            self._matrices = Matrices(self)
+        return self._matrices
+
+    def best_within(self, ids: Iterable[str] | None, min_score: float, first: int) -> list[Overlap]:
+        """The best overlaps among `ids` (None: the whole corpus), pairing only items that share a
+        specific feature."""
+        from .bulk import best
+
+        return best(self, *self.matrices().pairs_within(ids), min_score, first)
+
+    def best_from(self, ids: Iterable[str], min_score: float, first: int) -> list[Overlap]:
+        """The best overlaps of `ids` with any item of the corpus."""
+        from .bulk import best
+
+        return best(self, *self.matrices().pairs_from(ids), min_score, first)
 
     # Scoring --------------------------------------------------------------------------------
     def text_norm(self, item: Item) -> float:
@@ -190,7 +203,8 @@ class Corpus:
         contributions = {t: a.terms[t] * b.terms[t] * self.term_idf(t) ** 2 for t in shared}
         cosine = sum(contributions.values()) / norms
         top = sorted(contributions, key=lambda t: (-contributions[t], t))[:TEXT_REASON_TERMS]
-        return [Reason("text", f"similar wording: {', '.join(top)}", WEIGHTS["text"] * min(1.0, cosine))]
+        shown = ", ".join(self.words.get(t, t) for t in top)
+        return [Reason("text", f"similar wording: {shown}", WEIGHTS["text"] * min(1.0, cosine))]
 
     def _place_reasons(self, a: Item, b: Item) -> list[Reason]:
         cities = sorted(a.cities & b.cities)

@@ -292,14 +292,19 @@ def stem(token: str) -> str:
 def terms(*texts: str | None) -> list[str]:
     """The index terms of the texts, in order and with duplicates, so callers can count them. None and
     empty texts contribute nothing."""
-    out: list[str] = []
+    return [term for term, _ in words(*texts)]
+
+
+def words(*texts: str | None) -> list[tuple[str, str]]:
+    """(term, the folded word it came from) for each indexed word: reasons show people words, not stems."""
+    out: list[tuple[str, str]] = []
     for text in texts:
         if not text:
             continue
         for token in _tokens(_fold(text)):
             if len(token) < 2 or token.isdigit() or token in STOPWORDS:
                 continue
-            out.append(stem(token))
+            out.append((stem(token), token))
     return out
 
 

@@ -9,6 +9,7 @@ module, so the names are a fixed allow-list and never come from input. The DDL f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 # Property types, named after LadybugDB's; Neo4j is schema-free and only gets constraints/indexes.
 STRING = "STRING"
@@ -38,12 +39,12 @@ class NodeType:
     localized: tuple[str, ...] = ()
     """Text properties that also have a variant per language in `LANGUAGES`."""
 
-    @property
+    @cached_property
     def all_props(self) -> tuple[Prop, ...]:
         extra = tuple(Prop(f"{base}_{lang}", STRING) for base in self.localized for lang in LANGUAGES)
         return (*COMMON, *self.props, *extra)
 
-    @property
+    @cached_property
     def prop_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.all_props)
 

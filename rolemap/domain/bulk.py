@@ -1,0 +1,152 @@
+"""The overlap score for many pairs at once, with sparse matrices.
+
+`overlap.Corpus.compare` is the formula (and gives the reasons); this computes the same sum for
+millions of candidate pairs so the best can be found without a Python loop per pair. Scores here
+are not rounded per reason, so they can differ from `compare`'s by a few ten-thousandths: `best`
+keeps every pair within `TOLERANCE` of the cut and then ranks those with `compare`, so what callers
+get is exactly what the formula says. A test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import sparse
+
+if TYPE_CHECKING:
+    from .overlap import Corpus, Overlap
+
+TOLERANCE = 0.002
+CHUNK = 400_000
+
+
+class Matrices:
+    """Items × features matrices of a corpus, rows in sorted id order."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        from .overlap import WEIGHTS, candidate_features
+
+        self.weights = WEIGHTS
+        self.ids = sorted(corpus.items)
+        self.position = {item_id: k for k, item_id in enumerate(self.ids)}
+        items = [corpus.items[i] for i in self.ids]
+        self.cap_binary, self.cap_weighted = self._matrix(items, lambda i: i.capabilities, corpus.cap_idf)
+        self.need = self._matrix(items, lambda i: i.needs)[0]
+        self.theme = self._matrix(items, lambda i: i.themes)[0]
+        self.city = self._matrix(items, lambda i: i.cities)[0]
+        self.region = self._matrix(items, lambda i: i.regions)[0]
+        text = self._matrix(items, lambda i: i.terms, corpus.term_idf, counts=True)[1]
+        norms = np.array([corpus.text_norm(i) for i in items])
+        self.text = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ text
+        self.text = self.text.tocsr()
+        self.cap_total = np.asarray(self.cap_weighted.sum(axis=1)).ravel()
+        self.need_total = np.asarray(self.need.sum(axis=1)).ravel()
+        self.theme_total = np.asarray(self.theme.sum(axis=1)).ravel()
+        self.decided = np.array([i.decision is not None for i in items])
+        # Items × the features specific enough to pair on: F·Fᵀ lists the candidate pairs.
+        specific: dict[tuple[str, str], int] = {}
+        rows, cols = [], []
+        for k, item in enumerate(items):
+            for key in candidate_features(item):
+                if corpus.specific(key):
+                    rows.append(k)
+                    cols.append(specific.setdefault(key, len(specific)))
+        shape = (len(items), max(1, len(specific)))
+        self.features = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+
+    @staticmethod
+    def _matrix(items, features, weight=None, counts=False):
+        vocabulary: dict[str, int] = {}
+        rows, cols, values, weights = [], [], [], []
+        for k, item in enumerate(items):
+            found = features(item)
+            for feature in sorted(found):
+                column = vocabulary.setdefault(feature, len(vocabulary))
+                rows.append(k)
+                cols.append(column)
+                count = found[feature] if counts else 1
+                values.append(1.0)
+                weights.append(count * (weight(feature) if weight else 1.0))
+        shape = (len(items), max(1, len(vocabulary)))
+        binary = sparse.csr_matrix((values, (rows, cols)), shape=shape)
+        weighted = sparse.csr_matrix((weights, (rows, cols)), shape=shape)
+        return binary, weighted
+
+    # Candidate pairs ----------------------------------------------------------------------
+    def _rows(self, ids: Iterable[str]) -> np.ndarray:
+        return np.array(sorted(self.position[i] for i in ids), dtype=np.int64)
+
+    def pairs_within(self, ids: Iterable[str] | None) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions (P < Q) of the pairs inside `ids` (None: all) sharing a specific feature."""
+        rows = np.arange(len(self.ids), dtype=np.int64) if ids is None else self._rows(ids)
+        if len(rows) < 2:
+            return rows[:0], rows[:0]
+        subset = self.features[rows]
+        shared = sparse.triu(subset @ subset.T, k=1).tocoo()
+        return rows[shared.row], rows[shared.col]
+
+    def pairs_from(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of each of `ids` with any item sharing a specific feature: (left, right), or
+        (smaller, larger) once when both are in `ids`."""
+        rows = self._rows(ids)
+        if not len(rows):
+            return rows, rows
+        shared = (self.features[rows] @ self.features.T).tocoo()
+        left, right = rows[shared.row], shared.col.astype(np.int64)
+        inside = np.zeros(len(self.ids), dtype=bool)
+        inside[rows] = True
+        keep = (left != right) & ~(inside[right] & (right < left))
+        return left[keep], right[keep]
+
+    # Scores -------------------------------------------------------------------------------
+    def scores(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        out = np.empty(len(left))
+        for start in range(0, len(left), CHUNK):
+            p, q = left[start : start + CHUNK], right[start : start + CHUNK]
+            out[start : start + CHUNK] = self._scores(p, q)
+        return out
+
+    def _scores(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        w = self.weights
+        shared_cap = _rowdot(self.cap_binary, self.cap_weighted, p, q)
+        score = w["capability"] * _ratio(shared_cap, self.cap_total[p] + self.cap_total[q] - shared_cap)
+        for matrix, total, kind in (
+            (self.need, self.need_total, "need"),
+            (self.theme, self.theme_total, "theme"),
+        ):
+            shared = _rowdot(matrix, matrix, p, q)
+            score += w[kind] * _ratio(shared, total[p] + total[q] - shared)
+        score += w["text"] * np.minimum(1.0, _rowdot(self.text, self.text, p, q))
+        same_city = _rowdot(self.city, self.city, p, q) > 0
+        same_region = _rowdot(self.region, self.region, p, q) > 0
+        score += np.where(same_city, w["place"], np.where(same_region, w["place"] * 0.5, 0.0))
+        score += w["decision"] * self.decided[q]
+        return score
+
+
+def _rowdot(a: sparse.csr_matrix, b: sparse.csr_matrix, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.asarray(a[p].multiply(b[q]).sum(axis=1)).ravel()
+
+
+def _ratio(shared: np.ndarray, union: np.ndarray) -> np.ndarray:
+    return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+
+
+def best(corpus: Corpus, left: np.ndarray, right: np.ndarray, min_score: float, first: int) -> list[Overlap]:
+    """The `first` pairs scoring at least `min_score`, exactly as `Corpus.compare` and `rank` say."""
+    from .overlap import rank
+
+    matrices = corpus.matrices()
+    scores = matrices.scores(left, right) if len(left) else np.array([])
+    keep = scores >= min_score - TOLERANCE
+    if keep.sum() > first:
+        cut = np.partition(scores[keep], -first)[-first]
+        keep &= scores >= cut - TOLERANCE
+    ids = matrices.ids
+    found = (
+        corpus.compare(corpus.items[ids[a]], corpus.items[ids[b]])
+        for a, b in zip(left[keep], right[keep], strict=True)
+    )
+    return rank(found, min_score, first)
