@@ -51,3 +51,28 @@ def _has_content(value) -> bool:
     if isinstance(value, list):
         return any(_has_content(v) for v in value)
     return value not in (None, 0, "")
+
+
+def test_the_overlap_example_finds_what_the_readme_says(sample_api):
+    overlaps = sample_api(EXAMPLES[0])["overlaps"]
+    top = [(o["left"]["name"], o["right"]["name"], o["score"]) for o in overlaps[:3]]
+    assert top == [
+        ("Seniors' digital drop-in", "Library digital helpdesk (Turku)", 0.6989),
+        ("Seniors' digital drop-in", "Digital support desk (Loimaa)", 0.682),
+        ("Digital support phone line (Salo)", "Volunteer digital tutors (Salo)", 0.6499),
+    ]
+    capabilities = {r["detail"].split(" (")[0] for r in overlaps[0]["reasons"] if r["kind"] == "capability"}
+    assert capabilities == {
+        "both have capability Device-use support",
+        "both have capability Digital support helpdesk",
+        "both have capability Guidance to e-services",
+    }
+    assert "0.70" in README and "0.68" in README and "0.65" in README
+
+
+def test_the_pilot_example_finds_the_ylojarvi_chatbot(sample_api):
+    overlaps = sample_api(EXAMPLES[1])["overlaps"]
+    first = overlaps[0]
+    assert first["left"]["title"] == "Welfare services advice chatbot"
+    assert first["right"]["city"]["name"] == "Ylöjärvi"
+    assert first["right"]["decision"]["outcome"] == "DEVELOP"

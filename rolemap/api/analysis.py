@@ -120,8 +120,8 @@ class RoleMapCell(graphene.ObjectType):
     pilots = graphene.List(graphene.NonNull(lambda: TYPES["Pilot"]), required=True)
 
     @staticmethod
-    async def resolve_vendor(cell, info):
-        return await _node(info, cell.vendor) if cell.vendor else None
+    def resolve_vendor(cell, info):
+        return info.context.recall(cell.vendor) if cell.vendor else None
 
     @staticmethod
     def resolve_in_house(cell, info):
@@ -142,8 +142,8 @@ class RoleMapRow(graphene.ObjectType):
     cells = graphene.List(graphene.NonNull(RoleMapCell), required=True)
 
     @staticmethod
-    async def resolve_capability(row, info):
-        return await _node(info, row.capability)
+    def resolve_capability(row, info):
+        return info.context.recall(row.capability)
 
 
 class RoleMap(graphene.ObjectType):
@@ -155,8 +155,13 @@ class RoleMap(graphene.ObjectType):
         return await _node(info, role_map["city"])
 
     @staticmethod
-    def resolve_rows(role_map, info):
-        return role_map["rows"]
+    async def resolve_rows(role_map, info):
+        """Rows with their capabilities and the cells' vendors loaded in one batch per label, so
+        the (many) cells resolve without awaiting one by one."""
+        rows = role_map["rows"]
+        ids = {r.capability for r in rows} | {c.vendor for r in rows for c in r.cells if c.vendor}
+        info.context.remember(await _nodes(info, ids))
+        return rows
 
 
 class StanceChange(graphene.ObjectType):

@@ -26,6 +26,7 @@ class Context:
         self.index = index.get
         self.graph = Graph(store.read)
         self._nodes: dict[str, DataLoader] = {}
+        self._remembered: dict[str, Record] = {}
         self._related: dict[tuple[str, str, str, str], DataLoader] = {}
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -52,6 +53,14 @@ class Context:
 
             self._related[key] = DataLoader(batch)
         return self._related[key]
+
+    def remember(self, records: list[Record]) -> None:
+        """Keep loaded records for fields that resolve many at once (role-map cells): awaiting
+        each of thousands separately is what makes a large GraphQL response slow."""
+        self._remembered.update((r["id"], r) for r in records)
+
+    def recall(self, node_id: str) -> Record | None:
+        return self._remembered.get(node_id)
 
     async def node(self, label: str, node_id: str) -> Record | None:
         return await self.node_loader(label).load(node_id)
