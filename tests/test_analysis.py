@@ -287,3 +287,9 @@ def test_analyses_cost_a_fixed_number_of_statements(graph_api):
     assert graph_api.statements(query) == 2
     graph_api('mutation { createTheme(input: {name: "New"}) { errors { code } } }')
     assert graph_api.statements(query) == BUILD_STATEMENTS + 2
+
+
+def test_role_map_names_its_vendors_from_the_index(graph_api):
+    query = '{ roleMap(cityId: "City:a") { rows { capability { name } cells { vendor { name } role } } } }'
+    graph_api(query)  # builds the index
+    assert graph_api.statements(query) == 0

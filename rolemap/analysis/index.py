@@ -16,11 +16,13 @@ from functools import cached_property
 
 from ..domain import overlap
 from ..domain.text import words
+from ..graph.access import record
 from ..graph.schema import LANGUAGES
 from ..graph.statements import rel_key
 from ..graph.store import Store
 
 REGION_KINDS = ("REGION", "METROPOLIS")
+RECORDS_KEPT = ("City", "Capability", "Vendor")
 NODE_LABELS = ("City", "Capability", "Need", "Theme", "Vendor", "Service", "Pilot", "Decision")
 RELS = (
     ("PART_OF", "City", "City"),
@@ -59,6 +61,8 @@ class RegistryIndex:
         self.generation = store.generation
         nodes = {label: [row["n"] for row in store.read(f"node.all.{label}")] for label in NODE_LABELS}
         edges = {key: store.read(f"rel.all.{rel_key(*key)}") for key in RELS}
+        self.records = {n["id"]: record(label, n) for label in RECORDS_KEPT for n in nodes[label]}
+        """Whole records of the small, often-named labels: analyses name them without a statement."""
         self.names: dict[str, str] = {}
         for rows in nodes.values():
             for node in rows:

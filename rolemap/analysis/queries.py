@@ -201,10 +201,13 @@ def role_map(index: RegistryIndex, city_id: str, offered_first: int) -> list[Row
     caps = {cap for cap, _ in cells}
     caps |= {c for n in index.out["HAS_NEED"].get(city, ()) for c in index.out["REQUIRES"].get(n, ())}
     caps |= {cap for (c, cap) in index.stances if c == city}
+    by_cap: dict[str, list[Cell]] = {}
+    for (cap, _), cell in cells.items():
+        by_cap.setdefault(cap, []).append(cell)
     rows = []
     for cap in sorted(caps, key=lambda c: (index.names.get(c, c), c)):
         row_cells = sorted(
-            (cell for (c, _), cell in cells.items() if c == cap),
+            by_cap.get(cap, []),
             key=lambda cell: (
                 ROLE_ORDER.index(cell.role),
                 index.names.get(cell.vendor or "", ""),
@@ -230,8 +233,13 @@ def _newest_decision_last(index: RegistryIndex):
 
 def _offered(index: RegistryIndex, cap: str, taken: set, first: int) -> list[tuple[str, set[str]]]:
     """Vendors offering an active service with the capability, most used first."""
-    found = [(v, set(services)) for v, services in index.popular_vendors(cap) if v not in taken]
-    return found[:first]
+    found = []
+    for vendor, services in index.popular_vendors(cap):
+        if len(found) == first:
+            break
+        if vendor not in taken:
+            found.append((vendor, set(services)))
+    return found
 
 
 # Radar --------------------------------------------------------------------------------------

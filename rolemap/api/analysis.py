@@ -156,11 +156,12 @@ class RoleMap(graphene.ObjectType):
 
     @staticmethod
     async def resolve_rows(role_map, info):
-        """Rows with their capabilities and the cells' vendors loaded in one batch per label, so
-        the (many) cells resolve without awaiting one by one."""
+        """Rows with their capabilities and the cells' vendors taken from the index (as fresh as the
+        analysis), so the many cells resolve without a statement or an await each."""
         rows = role_map["rows"]
         ids = {r.capability for r in rows} | {c.vendor for r in rows for c in r.cells if c.vendor}
-        info.context.remember(await _nodes(info, ids))
+        index = info.context.index()
+        info.context.remember([index.records[i] for i in ids])
         return rows
 
 
