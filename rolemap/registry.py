@@ -7,6 +7,7 @@ thread.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -70,6 +71,11 @@ def _set_links(g: Graph, label: str, node_id: str, inp: Input, replace: bool) ->
 
 
 MAX_BULK = 500
+
+
+def _json(models) -> str | None:
+    """Lists of small records (criteria, results) are kept as JSON text: both stores hold it."""
+    return json.dumps([m.model_dump() for m in models], ensure_ascii=False) if models else None
 
 
 def _each(items: list, fn) -> list:
@@ -316,7 +322,9 @@ class Registry:
             g.require_one("City", inp.cityId, "cityId")
             _check_links(g, "Pilot", inp)
             props = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
-            pilot = g.create("Pilot", {**props, "status": "PROPOSED"})
+            pilot = g.create(
+                "Pilot", {**props, "status": "PROPOSED", "successCriteria": _json(inp.successCriteria)}
+            )
             g.link("RUNS", "City", "Pilot", [{"src": inp.cityId, "dst": pilot["id"]}])
             _set_links(g, "Pilot", pilot["id"], inp, replace=False)
             return pilot
@@ -331,6 +339,8 @@ class Registry:
             pilots.check_editable(pilot["status"])
             _check_links(g, "Pilot", inp)
             changes = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
+            if inp.successCriteria is not None:
+                changes["successCriteria"] = _json(inp.successCriteria)
             pilots.check_dates(
                 changes.get("startDate", pilot["startDate"]), changes.get("endDate", pilot["endDate"])
             )
@@ -372,6 +382,9 @@ class Registry:
 
         def work(g: Graph) -> tuple[Record, Record]:
             pilot = g.require_one("Pilot", inp.pilotId, "pilotId")
+            problems = pilots.decision_problems(inp, pilots.criteria_of(pilot))
+            if problems:
+                raise UserErrors(problems)
             status = pilots.next_status("decide", pilot["status"])
             decided = g.related("DECIDED", "Pilot", "Decision", "out", [pilot["id"]])
             current = pilots.current_decision([d for d, _ in decided[pilot["id"]]])
@@ -384,6 +397,8 @@ class Registry:
                     "nextSteps": inp.nextSteps or [],
                     "decidedBy": inp.decidedBy,
                     "decidedAt": now(),
+                    "results": _json(inp.results),
+                    "procurementRef": inp.procurementRef,
                 },
             )
             g.link("DECIDED", "Pilot", "Decision", [{"src": pilot["id"], "dst": decision["id"]}])

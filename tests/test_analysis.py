@@ -225,7 +225,7 @@ def test_role_map_cells_follow_a_pilot_from_running_to_decided(graph_api):
 
     graph_api(f'mutation {{ endPilot(id: "{pilot}") {{ {ERRORS} }} }}')
     graph_api(
-        f"""mutation {{ recordDecision(input: {{pilotId: "{pilot}", outcome: DROP, rationale: "Nobody used it",
+        f"""mutation {{ recordDecision(input: {{pilotId: "{pilot}", outcome: DROP, rationale: "Nobody used it in three months",
             lessons: ["Parking is not a chatbot job"], decidedBy: "CIO"}}) {{ {ERRORS} }} }}"""
     )
     decided = cell(graph_api(ROLE_MAP), "Capability:chat", "Vendor:v2")
@@ -270,7 +270,7 @@ def test_radar_keeps_every_change_and_suggests_from_decisions(graph_api):
     pilot = "Pilot:a-bot"
     graph_api(f'mutation {{ endPilot(id: "{pilot}") {{ {ERRORS} }} }}')
     decision = graph_api(
-        f"""mutation {{ recordDecision(input: {{pilotId: "{pilot}", outcome: DEVELOP, rationale: "Residents use it",
+        f"""mutation {{ recordDecision(input: {{pilotId: "{pilot}", outcome: DEVELOP, rationale: "Residents use it every night",
             lessons: ["Night use is real"], nextSteps: ["Procure"], decidedBy: "CIO"}}) {{ decision {{ id }} }} }}"""
     )["recordDecision"]["decision"]["id"]
     entry = next(e for e in graph_api(RADAR)["radar"] if e["capability"]["id"] == "Capability:chat")

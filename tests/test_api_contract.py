@@ -272,7 +272,7 @@ def test_cancel_pilot_then_decide(api, world):
     )["cancelPilot"]
     assert out == {"pilot": {"status": "CANCELLED", "cancelReason": "Vendor withdrew"}, "errors": []}
     out = api(
-        f"""mutation($p: ID!) {{ recordDecision(input: {{pilotId: $p, outcome: DROP, rationale: "The vendor left",
+        f"""mutation($p: ID!) {{ recordDecision(input: {{pilotId: $p, outcome: DROP, rationale: "The vendor left the market",
             lessons: ["Check vendor commitment first"], decidedBy: "CIO"}}) {{ pilot {{ status }} {ERRORS} }} }}""",
         p=pid,
     )["recordDecision"]
@@ -352,24 +352,24 @@ BAD_INPUTS = [
     ),
     (
         "decision for a proposed pilot",
-        'mutation($p: ID!) { recordDecision(input: {pilotId: $p, outcome: DROP, rationale: "r", lessons: ["l"], '
+        'mutation($p: ID!) { recordDecision(input: {pilotId: $p, outcome: DROP, rationale: "Long enough reason here", lessons: ["l"], '
         'decidedBy: "me"}) { decision { id } %s } }',
         "INVALID_STATE",
         "pilotId",
     ),
     (
         "decision without lessons",
-        'mutation($ended: ID!) { recordDecision(input: {pilotId: $ended, outcome: DROP, rationale: "r", '
+        'mutation($ended: ID!) { recordDecision(input: {pilotId: $ended, outcome: DROP, rationale: "Long enough reason here", '
         'lessons: [], decidedBy: "me"}) { decision { id } %s } }',
-        "REQUIRED",
+        "LESSONS_REQUIRED",
         "lessons",
     ),
     (
         "decision with an empty lesson",
-        'mutation($ended: ID!) { recordDecision(input: {pilotId: $ended, outcome: DROP, rationale: "r", '
+        'mutation($ended: ID!) { recordDecision(input: {pilotId: $ended, outcome: DROP, rationale: "Long enough reason here", '
         'lessons: [" "], decidedBy: "me"}) { decision { id } %s } }',
-        "REQUIRED",
-        "lessons[0]",
+        "LESSONS_REQUIRED",
+        "lessons",
     ),
     (
         "ending a proposed pilot",

@@ -114,6 +114,20 @@ CreateNeedInput = _input(
 UpdateNeedInput = _input(
     "UpdateNeedInput", {"title": graphene.String(), "status": NeedStatus(), **_need_fields}
 )
+
+
+class SuccessCriterionInput(graphene.InputObjectType):
+    name = graphene.String(required=True)
+    target = graphene.Float()
+    unit = graphene.String()
+
+
+class MeasuredResultInput(graphene.InputObjectType):
+    name = graphene.String(required=True, description="The success criterion measured.")
+    measured = graphene.Float()
+    met = graphene.Boolean(required=True)
+
+
 _pilot_fields = {
     "description": graphene.String(),
     "need_ids": _ids,
@@ -122,6 +136,7 @@ _pilot_fields = {
     "start_date": graphene.Date(),
     "end_date": graphene.Date(),
     "budget_eur": graphene.Float(),
+    "success_criteria": graphene.List(graphene.NonNull(SuccessCriterionInput)),
     **_localized("titles", "descriptions"),
 }
 CreatePilotInput = _input(
@@ -134,10 +149,18 @@ RecordDecisionInput = _input(
     {
         "pilot_id": graphene.ID(required=True),
         "outcome": Outcome(required=True),
-        "rationale": graphene.String(required=True),
-        "lessons": graphene.List(graphene.NonNull(graphene.String), required=True),
-        "next_steps": graphene.List(graphene.NonNull(graphene.String)),
+        "rationale": graphene.String(description="Why; at least 20 characters (RATIONALE_TOO_SHORT)."),
+        "lessons": graphene.List(
+            graphene.NonNull(graphene.String), description="At least one (LESSONS_REQUIRED)."
+        ),
+        "next_steps": graphene.List(
+            graphene.NonNull(graphene.String), description="At least one for DEVELOP (NEXT_STEPS_REQUIRED)."
+        ),
         "decided_by": graphene.String(required=True),
+        "results": graphene.List(graphene.NonNull(MeasuredResultInput)),
+        "procurement_ref": graphene.String(
+            description="DEVELOP only: an OCDS ocid or the city's own reference."
+        ),
     },
 )
 

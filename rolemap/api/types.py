@@ -5,6 +5,8 @@ request's DataLoaders, so siblings at one depth share one statement.
 
 from __future__ import annotations
 
+import json
+
 import graphene
 from graphene.types.resolver import set_default_resolver
 
@@ -230,6 +232,29 @@ class Service(graphene.ObjectType):
     pilots = to_many("Pilot", "TRIALS", "Pilot", "Service", "in")
 
 
+class SuccessCriterion(graphene.ObjectType):
+    """What a pilot is measured by: a name, the target and its unit."""
+
+    name = graphene.String(required=True)
+    target = graphene.Float()
+    unit = graphene.String()
+
+
+class MeasuredResult(graphene.ObjectType):
+    """What was measured against a success criterion, and whether it met the target."""
+
+    name = graphene.String(required=True)
+    measured = graphene.Float()
+    met = graphene.Boolean(required=True)
+
+
+def _json_list(field: str):
+    def resolve(record, info):
+        return json.loads(record.get(field) or "[]")
+
+    return resolve
+
+
 class Pilot(graphene.ObjectType):
     class Meta:
         interfaces = (Node,)
@@ -245,6 +270,9 @@ class Pilot(graphene.ObjectType):
     ended_at = graphene.DateTime()
     cancelled_at = graphene.DateTime()
     cancel_reason = graphene.String()
+    success_criteria = graphene.List(
+        graphene.NonNull(SuccessCriterion), required=True, resolver=_json_list("successCriteria")
+    )
     city = to_one("City", "RUNS", "City", "Pilot", "in")
     needs = to_many("Need", "FOR_NEED", "Pilot", "Need", "out")
     services = to_many("Service", "TRIALS", "Pilot", "Service", "out")
@@ -282,6 +310,15 @@ class Decision(graphene.ObjectType):
     next_steps = graphene.List(graphene.NonNull(graphene.String), required=True)
     decided_by = graphene.String(required=True)
     decided_at = graphene.DateTime(required=True)
+    results = graphene.List(
+        graphene.NonNull(MeasuredResult),
+        required=True,
+        resolver=_json_list("results"),
+        description="Measured results against the pilot's success criteria.",
+    )
+    procurement_ref = graphene.String(
+        description="DEVELOP only: the follow-on procurement (an OCDS ocid or the city's own reference)."
+    )
     pilot = to_one("Pilot", "DECIDED", "Pilot", "Decision", "in")
     supersedes = to_one("Decision", "SUPERSEDES", "Decision", "Decision", "out")
     superseded_by = to_one("Decision", "SUPERSEDES", "Decision", "Decision", "in")

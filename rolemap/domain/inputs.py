@@ -230,6 +230,7 @@ class _PilotFields(Input):
     startDate: date | None = None
     endDate: date | None = None
     budgetEur: Annotated[float | None, AfterValidator(_non_negative)] = None
+    successCriteria: list[Criterion] | None = None
     titles: list[Translation] | None = None
     descriptions: list[Translation] | None = None
 
@@ -238,23 +239,51 @@ class PilotInput(_PilotFields):
     cityId: str
     title: Name
 
+    @model_validator(mode="after")
+    def _criteria_named_once(self) -> PilotInput:
+        names = [c.name for c in self.successCriteria or []]
+        if len(names) != len(set(names)):
+            raise _fail(Code.DUPLICATE, "successCriteria", "each success criterion needs its own name")
+        return self
+
 
 class PilotUpdate(_PilotFields):
     title: OptName = None
 
 
+class Criterion(Input):
+    """A pilot's success criterion: what will be measured, the target, and its unit."""
+
+    name: Name
+    target: float | None = None
+    unit: Annotated[str | None, _text(50)] = None
+
+
+class Result(Input):
+    """What was measured against one success criterion, and whether it met the target."""
+
+    name: Name
+    measured: float | None = None
+    met: bool
+
+
 class DecisionInput(Input):
+    """Only types here; what a decision must contain is checked by `pilots.decision_problems`, which
+    reports every missing part at once, each with its own code."""
+
     pilotId: str
     outcome: Annotated[str, _one_of(OUTCOMES)]
-    rationale: RequiredText
-    lessons: list[Annotated[str, _text(TEXT_MAX), AfterValidator(_not_empty)]]
-    nextSteps: list[Annotated[str, _text(TEXT_MAX), AfterValidator(_not_empty)]] | None = None
+    rationale: Text = None
+    lessons: list[Annotated[str | None, _text(TEXT_MAX)]] | None = None
+    nextSteps: list[Annotated[str | None, _text(TEXT_MAX)]] | None = None
     decidedBy: Name
+    results: list[Result] | None = None
+    procurementRef: OptName = None
 
     @model_validator(mode="after")
-    def _has_lessons(self) -> DecisionInput:
-        if not self.lessons:
-            raise _fail(Code.REQUIRED, "lessons", "at least one lesson learned is required")
+    def _drop_blank_items(self) -> DecisionInput:
+        self.lessons = [x for x in self.lessons or [] if x]
+        self.nextSteps = [x for x in self.nextSteps or [] if x]
         return self
 
 

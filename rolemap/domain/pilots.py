@@ -6,7 +6,10 @@ the new decision superseding the current one (decisions are never edited in plac
 
 from __future__ import annotations
 
-from .errors import Code, UserErrors
+import json
+import re
+
+from .errors import Code, UserError, UserErrors
 
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("PROPOSED",), "RUNNING"),
@@ -44,3 +47,53 @@ def check_editable(status: str) -> None:
 def current_decision(decisions: list[dict]) -> dict | None:
     """The pilot's current decision: the newest, since each new one supersedes the one before."""
     return max(decisions, key=lambda d: (d["decidedAt"], d["id"]), default=None)
+
+
+RATIONALE_MIN = 20
+OCID = re.compile(r"^ocds-[a-z0-9]{6}-\S+$")
+"""An OCDS open contracting id: `ocds-` and a 6-character publisher prefix, then the local id."""
+
+
+def decision_problems(inp, criteria: list[dict]) -> list[UserError]:
+    """Everything a decision lacks, each part with its own code: a rationale of 20 characters or more,
+    at least one lesson, next steps for DEVELOP, results only for the pilot's own success criteria,
+    and a procurement reference only on DEVELOP (an OCDS ocid when it starts with `ocds-`)."""
+    problems = []
+    if len(inp.rationale or "") < RATIONALE_MIN:
+        problems.append(
+            UserError(
+                Code.RATIONALE_TOO_SHORT, "rationale", f"say why, in at least {RATIONALE_MIN} characters"
+            )
+        )
+    if not inp.lessons:
+        problems.append(UserError(Code.LESSONS_REQUIRED, "lessons", "record at least one lesson learned"))
+    if inp.outcome == "DEVELOP" and not inp.nextSteps:
+        problems.append(
+            UserError(
+                Code.NEXT_STEPS_REQUIRED, "nextSteps", "a DEVELOP decision needs at least one next step"
+            )
+        )
+    known = {c["name"] for c in criteria}
+    for i, result in enumerate(inp.results or []):
+        if result.name not in known:
+            problems.append(
+                UserError(
+                    Code.UNKNOWN_CRITERION,
+                    f"results[{i}].name",
+                    f"the pilot has no success criterion {result.name!r}",
+                )
+            )
+    ref = inp.procurementRef
+    if ref and inp.outcome != "DEVELOP":
+        problems.append(
+            UserError(Code.INVALID, "procurementRef", "only a DEVELOP decision leads to a procurement")
+        )
+    elif ref and ref.startswith("ocds-") and not OCID.match(ref):
+        problems.append(
+            UserError(Code.INVALID_OCID, "procurementRef", "an OCDS ocid looks like ocds-abc123-2026-001")
+        )
+    return problems
+
+
+def criteria_of(pilot: dict) -> list[dict]:
+    return json.loads(pilot.get("successCriteria") or "[]")

@@ -157,6 +157,7 @@ NODES: dict[str, NodeType] = {
                 Prop("endedAt", TIMESTAMP),
                 Prop("cancelledAt", TIMESTAMP),
                 Prop("cancelReason", STRING),
+                Prop("successCriteria", STRING),  # JSON: [{name, target, unit}]
             ),
             localized=("title", "description"),
         ),
@@ -169,6 +170,8 @@ NODES: dict[str, NodeType] = {
                 Prop("nextSteps", STRINGS),
                 Prop("decidedBy", STRING),
                 Prop("decidedAt", TIMESTAMP, indexed=True),
+                Prop("results", STRING),  # JSON: [{name, measured, met}] against the pilot's criteria
+                Prop("procurementRef", STRING),
             ),
         ),
     )

@@ -1,0 +1,141 @@
+"""The close-out gate (issue 4): what a decision must contain, each missing part with its own code,
+nothing written when anything is missing; success criteria and measured results; the follow-on
+procurement reference."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import snapshot
+
+ERRORS = "errors { code field message }"
+DECIDE = f"""mutation($input: RecordDecisionInput!) {{ recordDecision(input: $input) {{
+  decision {{ id outcome rationale lessons nextSteps results {{ name measured met }} procurementRef }}
+  pilot {{ status }} {ERRORS} }} }}"""
+
+
+@pytest.fixture
+def ended_pilot(api):
+    city = api('mutation { createCity(input: {name: "Oulu", kind: MUNICIPALITY}) { city { id } } }')[
+        "createCity"
+    ]["city"]["id"]
+    pilot = api(
+        f"""mutation($c: ID!) {{ createPilot(input: {{cityId: $c, title: "OuluBot for enrolment",
+            successCriteria: [{{name: "Questions answered", target: 70, unit: "%"}}, {{name: "Staff hours saved", target: 200, unit: "h"}}]}})
+            {{ pilot {{ id successCriteria {{ name target unit }} }} {ERRORS} }} }}""",
+        c=city,
+    )["createPilot"]
+    assert pilot["errors"] == []
+    assert pilot["pilot"]["successCriteria"] == [
+        {"name": "Questions answered", "target": 70.0, "unit": "%"},
+        {"name": "Staff hours saved", "target": 200.0, "unit": "h"},
+    ]
+    pid = pilot["pilot"]["id"]
+    for action in ("startPilot", "endPilot"):
+        api(f'mutation {{ {action}(id: "{pid}") {{ {ERRORS} }} }}')
+    return pid
+
+
+GOOD = {
+    "rationale": "The bot answered most enrolment questions",
+    "lessons": ["Parents asked at night"],
+    "decidedBy": "Oulu CIO",
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"outcome": "DROP", "lessons": []}, [("LESSONS_REQUIRED", "lessons")]),
+        ({"outcome": "DROP", "rationale": None}, [("RATIONALE_TOO_SHORT", "rationale")]),
+        ({"outcome": "DROP", "rationale": "Too short"}, [("RATIONALE_TOO_SHORT", "rationale")]),
+        ({"outcome": "DEVELOP"}, [("NEXT_STEPS_REQUIRED", "nextSteps")]),
+        (
+            {"outcome": "DEVELOP", "rationale": "", "lessons": [" "], "nextSteps": []},
+            [
+                ("RATIONALE_TOO_SHORT", "rationale"),
+                ("LESSONS_REQUIRED", "lessons"),
+                ("NEXT_STEPS_REQUIRED", "nextSteps"),
+            ],
+        ),
+        (
+            {"outcome": "LEARNED", "results": [{"name": "Cost per answer", "measured": 1.2, "met": True}]},
+            [("UNKNOWN_CRITERION", "results[0].name")],
+        ),
+        ({"outcome": "DROP", "procurementRef": "HEL-2026-12"}, [("INVALID", "procurementRef")]),
+        (
+            {"outcome": "DEVELOP", "nextSteps": ["Procure"], "procurementRef": "ocds-12-x"},
+            [("INVALID_OCID", "procurementRef")],
+        ),
+    ],
+)
+def test_an_incomplete_decision_is_refused_with_each_code_and_nothing_written(
+    api, store, ended_pilot, given, expected
+):
+    before = snapshot(store)
+    out = api(DECIDE, input={**GOOD, "pilotId": ended_pilot, **given})["recordDecision"]
+    assert [(e["code"], e["field"]) for e in out["errors"]] == expected
+    assert out["decision"] is None
+    assert snapshot(store) == before
+
+
+def test_a_complete_decision_with_results_and_a_procurement(api, ended_pilot):
+    out = api(
+        DECIDE,
+        input={
+            **GOOD,
+            "pilotId": ended_pilot,
+            "outcome": "DEVELOP",
+            "nextSteps": ["Tender for all enrolment questions"],
+            "results": [
+                {"name": "Questions answered", "measured": 74, "met": True},
+                {"name": "Staff hours saved", "measured": 150, "met": False},
+            ],
+            "procurementRef": "ocds-a1b2c3-2026-0042",
+        },
+    )["recordDecision"]
+    assert out["errors"] == []
+    assert out["pilot"]["status"] == "DECIDED"
+    assert out["decision"]["results"] == [
+        {"name": "Questions answered", "measured": 74.0, "met": True},
+        {"name": "Staff hours saved", "measured": 150.0, "met": False},
+    ]
+    assert out["decision"]["procurementRef"] == "ocds-a1b2c3-2026-0042"
+    own_ref = api(
+        DECIDE,
+        input={
+            **GOOD,
+            "pilotId": ended_pilot,
+            "outcome": "DEVELOP",
+            "nextSteps": ["Scale"],
+            "procurementRef": "OULU/2026/17",
+        },
+    )["recordDecision"]
+    assert own_ref["errors"] == []
+
+
+def test_superseding_keeps_both_decisions(api, ended_pilot):
+    first = api(DECIDE, input={**GOOD, "pilotId": ended_pilot, "outcome": "LEARNED"})["recordDecision"][
+        "decision"
+    ]
+    second = api(DECIDE, input={**GOOD, "pilotId": ended_pilot, "outcome": "DROP"})["recordDecision"][
+        "decision"
+    ]
+    chain = api(
+        "query($p: ID!) { pilot(id: $p) { decision { id supersedes { id } } decisions { id outcome } } }",
+        p=ended_pilot,
+    )["pilot"]
+    assert chain["decision"] == {"id": second["id"], "supersedes": {"id": first["id"]}}
+    assert [d["outcome"] for d in chain["decisions"]] == ["DROP", "LEARNED"]
+
+
+def test_success_criteria_names_are_unique(api):
+    city = api('mutation { createCity(input: {name: "X", kind: MUNICIPALITY}) { city { id } } }')[
+        "createCity"
+    ]["city"]["id"]
+    out = api(
+        f"""mutation($c: ID!) {{ createPilot(input: {{cityId: $c, title: "P",
+            successCriteria: [{{name: "Use"}}, {{name: "Use"}}]}}) {{ pilot {{ id }} {ERRORS} }} }}""",
+        c=city,
+    )["createPilot"]
+    assert [(e["code"], e["field"]) for e in out["errors"]] == [("DUPLICATE", "successCriteria")]
