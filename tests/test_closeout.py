@@ -139,3 +139,61 @@ def test_success_criteria_names_are_unique(api):
         c=city,
     )["createPilot"]
     assert [(e["code"], e["field"]) for e in out["errors"]] == [("DUPLICATE", "successCriteria")]
+
+
+QUEUE = """query($city: ID, $days: Int, $first: Int, $after: String) {
+  pilotsAwaitingDecision(cityId: $city, overdueDays: $days, first: $first, after: $after) {
+    totalCount edges { cursor node { pilot { id status } reason since daysOverdue } } pageInfo { hasNextPage } } }"""
+
+
+@pytest.fixture
+def sample_api(api, store):
+    from rolemap.bundle import import_bundle
+    from rolemap.seed import default_seed_dir, seed_bundle
+
+    import_bundle(store, seed_bundle(default_seed_dir()))
+    return api
+
+
+def queue(api, **variables) -> list[dict]:
+    return [e["node"] for e in api(QUEUE, **variables)["pilotsAwaitingDecision"]["edges"]]
+
+
+def test_the_sample_has_overdue_pilots_in_the_queue(sample_api):
+    from datetime import UTC, date, datetime
+
+    today = datetime.now(UTC).date()
+    waiting = {n["pilot"]["id"]: n for n in queue(sample_api, first=100)}
+    chatbot = waiting["Pilot:tampere-welfare-chatbot"]
+    assert (chatbot["pilot"]["status"], chatbot["reason"]) == ("RUNNING", "RUNNING_PAST_END")
+    assert chatbot["daysOverdue"] == (today - date(2025, 8, 31)).days > 0
+    ended = waiting["Pilot:tampere-kipina-wellbeing-self-check"]
+    assert ended["reason"] == "ENDED_WITHOUT_DECISION"
+    days = [n["daysOverdue"] for n in waiting.values()]
+    assert [n["daysOverdue"] for n in queue(sample_api, first=100)] == sorted(days, reverse=True)
+
+
+def test_a_valid_decision_takes_a_pilot_out_of_the_queue(sample_api):
+    pilot = "Pilot:tampere-kipina-wellbeing-self-check"
+    assert pilot in {n["pilot"]["id"] for n in queue(sample_api, city="City:tampere")}
+    refused = sample_api(DECIDE, input={"pilotId": pilot, "outcome": "DROP", "decidedBy": "Tampere CIO"})
+    assert refused["recordDecision"]["errors"]
+    assert pilot in {n["pilot"]["id"] for n in queue(sample_api, city="City:tampere")}
+    out = sample_api(DECIDE, input={**GOOD, "pilotId": pilot, "outcome": "LEARNED"})["recordDecision"]
+    assert out["errors"] == []
+    assert pilot not in {n["pilot"]["id"] for n in queue(sample_api, city="City:tampere")}
+
+
+def test_queue_filters_and_pages(sample_api):
+    everything = queue(sample_api, first=100)
+    assert len(everything) >= 2
+    threshold = everything[-1]["daysOverdue"] + 1
+    assert queue(sample_api, days=threshold, first=100) == everything[:-1]
+    region = {n["pilot"]["id"] for n in queue(sample_api, city="City:tampere-region", first=100)}
+    assert "Pilot:tampere-welfare-chatbot" in region  # a region's queue has its members' pilots
+    first = sample_api(QUEUE, first=1)["pilotsAwaitingDecision"]
+    assert first["totalCount"] == len(everything) and first["pageInfo"]["hasNextPage"]
+    second = queue(sample_api, first=1, after=first["edges"][0]["cursor"])
+    assert second == everything[1:2]
+    body = sample_api.raw(QUEUE, days=-1)
+    assert "overdueDays must not be negative" in body["errors"][0]["message"]

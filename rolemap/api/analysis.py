@@ -6,13 +6,15 @@ return are loaded through the request's DataLoaders.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, date, datetime
 
 import graphene
 from graphql import GraphQLError
 
-from ..analysis import queries
+from ..analysis import closeout, queries
 from ..domain.errors import UserErrors
 from ..graph.schema import label_of
+from .connections import connection, page_in_order
 from .payloads import UserError, run
 from .types import TYPES, Node, Outcome, Ring
 
@@ -260,7 +262,41 @@ async def pilot_warnings(info, data: dict) -> list:
         return []  # unknown ids: the mutation itself reports them
 
 
+AwaitingReason = graphene.Enum("AwaitingReason", [(r, r) for r in closeout.REASONS.values()])
+
+
+class AwaitingDecision(graphene.ObjectType):
+    """A pilot that owes a decision, and for how long."""
+
+    pilot = graphene.Field(lambda: TYPES["Pilot"], required=True)
+    reason = graphene.Field(AwaitingReason, required=True)
+    since = graphene.Date(required=True, description="When the decision became due.")
+    days_overdue = graphene.Int(required=True)
+
+    @staticmethod
+    async def resolve_pilot(awaiting, info):
+        return await _node(info, awaiting.pilot)
+
+
+AwaitingDecisionConnection = connection(AwaitingDecision)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
 class AnalysisQuery(graphene.ObjectType):
+    pilots_awaiting_decision = graphene.Field(
+        AwaitingDecisionConnection,
+        required=True,
+        city_id=graphene.ID(description="A city, or a region with its members; all cities when left out."),
+        overdue_days=graphene.Int(default_value=0, description="Only those at least this many days overdue."),
+        first=graphene.Int(description="1 to 100; default 20."),
+        after=graphene.String(),
+        description="The procurement queue: pilots past their end, or ended or cancelled, with no decision; "
+        "most overdue first.",
+    )
+
     overlaps = graphene.List(
         graphene.NonNull(Overlap),
         required=True,
@@ -298,6 +334,15 @@ class AnalysisQuery(graphene.ObjectType):
         city_id=graphene.ID(required=True),
         description="The city's stance per capability, its history and a suggestion from its decisions.",
     )
+
+    @staticmethod
+    async def resolve_pilots_awaiting_decision(
+        root, info, overdue_days, city_id=None, first=None, after=None
+    ):
+        if overdue_days < 0:
+            raise GraphQLError("overdueDays must not be negative")
+        found = await analyse(info, closeout.awaiting_decision, city_id, overdue_days, today())
+        return page_in_order(found, first, after, key=lambda awaiting: awaiting.pilot)
 
     @staticmethod
     async def resolve_overlaps(root, info, scope, kind, min_score, first):

@@ -67,6 +67,25 @@ def page_of_list(items: list[Any], first: int | None, after: str | None, key=Non
     return Page(rest[:limit], len(rest) > limit, bool(after_id), total, key)
 
 
+def page_in_order(items: list[Any], first: int | None, after: str | None, key) -> Page:
+    """A page of a list in its own order (not by id): the cursor is the last item's id, found again
+    by position."""
+    limit = check_first(first)
+    after_id = decode_cursor(after)
+    start = 0
+    if after_id:
+        keys = [key(item) for item in items]
+        if after_id not in keys:
+            raise GraphQLError(f"after: {after!r} is no longer in this list; start again without it")
+        start = keys.index(after_id) + 1
+    rest = items[start:]
+
+    async def total() -> int:
+        return len(items)
+
+    return Page(rest[:limit], len(rest) > limit, start > 0, total, key)
+
+
 class Connection(graphene.relay.Connection):
     """Base of every connection type: adds `totalCount`."""
 
