@@ -4,7 +4,7 @@ or ENDED or CANCELLED without a decision, is awaiting one; it is overdue by the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from .index import RegistryIndex
@@ -55,3 +55,117 @@ def _owed_since(index: RegistryIndex, pilot: str, status: str) -> date | None:
         return index.pilot_end.get(pilot)
     closed = index.pilot_closed[pilot][status]
     return closed.date() if closed else index.pilot_end.get(pilot)
+
+
+# Review ---------------------------------------------------------------------------------------
+
+GROUPINGS = ("VENDOR", "CAPABILITY", "CITY", "THEME")
+
+
+def _cities(index: RegistryIndex, city_id: str | None) -> set[str] | None:
+    return index.with_members(_require(index, city_id, "City", "cityId")) if city_id else None
+
+
+def decisions(
+    index: RegistryIndex,
+    city_id: str | None = None,
+    outcome: str | None = None,
+    vendor_id: str | None = None,
+    capability_id: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    current_only: bool = False,
+) -> list[dict]:
+    """Decisions for review, newest first (then by id); `since`/`until` are inclusive days (UTC)."""
+    cities = _cities(index, city_id)
+    if vendor_id:
+        _require(index, vendor_id, "Vendor", "vendorId")
+    if capability_id:
+        _require(index, capability_id, "Capability", "capabilityId")
+    found = []
+    for pilot in index.pilots:
+        if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
+            continue
+        if vendor_id and vendor_id not in index.out["PARTNER"].get(pilot, ()):
+            continue
+        if capability_id and capability_id not in index.pilot_capabilities(pilot):
+            continue
+        history = index.decisions_of(pilot)
+        for decision in history[:1] if current_only else history:
+            day = decision["decidedAt"].date()
+            if outcome and decision["outcome"] != outcome:
+                continue
+            if (since and day < since) or (until and day > until):
+                continue
+            found.append(decision)
+    found.sort(key=lambda d: (d["decidedAt"], d["id"]), reverse=True)
+    return found
+
+
+@dataclass
+class Summary:
+    """How a set of pilots fares: every pilot is in progress, awaiting a decision or decided, and
+    every decided one has the outcome of its current decision."""
+
+    group: str | None
+    pilots: list[str] = field(default_factory=list)
+    in_progress: int = 0
+    awaiting: int = 0
+    decided: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {"LEARNED": 0, "DEVELOP": 0, "DROP": 0})
+    decisions: list[str] = field(default_factory=list)
+
+
+def summarise(index: RegistryIndex, group: str | None, pilots, waiting: set[str]) -> Summary:
+    summary = Summary(group, sorted(pilots))
+    for pilot in summary.pilots:
+        history = index.decisions_of(pilot)
+        if history:
+            summary.decided += 1
+            summary.outcomes[history[0]["outcome"]] += 1
+            summary.decisions.append(history[0]["id"])
+        elif pilot in waiting:
+            summary.awaiting += 1
+        else:
+            summary.in_progress += 1
+    return summary
+
+
+def _groups_of(index: RegistryIndex, pilot: str, group_by: str) -> set[str | None]:
+    if group_by == "VENDOR":
+        found = set(index.out["PARTNER"].get(pilot, ()))
+    elif group_by == "CAPABILITY":
+        found = index.pilot_capabilities(pilot)
+    elif group_by == "CITY":
+        found = set(index.into["RUNS"].get(pilot, ()))
+    else:
+        found = {t for n in index.out["FOR_NEED"].get(pilot, ()) for t in index.out["IN_THEME"].get(n, ())}
+    return found or {None}
+
+
+def outcomes(
+    index: RegistryIndex, group_by: str, city_id: str | None, since: date | None, today: date
+) -> list[Summary]:
+    """Per vendor, capability, city or theme: its pilots (started on or after `since`) in progress,
+    awaiting or decided, and the decided ones by outcome. A pilot counts in every group it belongs
+    to; pilots in none (no vendor, say) form the group `None`. Largest groups first."""
+    cities = _cities(index, city_id)
+    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today)}
+    members: dict[str | None, list[str]] = {}
+    for pilot in index.pilots:
+        if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
+            continue
+        if since and index.pilot_start[pilot] < since:
+            continue
+        for group in _groups_of(index, pilot, group_by):
+            members.setdefault(group, []).append(pilot)
+    found = [summarise(index, group, pilots, waiting) for group, pilots in members.items()]
+    found.sort(
+        key=lambda s: (-len(s.pilots), s.group is None, index.names.get(s.group or "", ""), s.group or "")
+    )
+    return found
+
+
+def vendor_track(index: RegistryIndex, vendor_id: str, today: date) -> Summary:
+    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today)}
+    return summarise(index, vendor_id, index.into["PARTNER"].get(vendor_id, ()), waiting)

@@ -81,10 +81,11 @@ class RegistryIndex:
         self.service_lifecycle = {n["id"]: n["lifecycle"] for n in nodes["Service"]}
         self.pilot_status = {n["id"]: n["status"] for n in nodes["Pilot"]}
         self.pilot_end = {n["id"]: n.get("endDate") for n in nodes["Pilot"]}
+        self.pilot_start = {n["id"]: n.get("startDate") or n["createdAt"].date() for n in nodes["Pilot"]}
         self.pilot_closed = {
             n["id"]: {"ENDED": n.get("endedAt"), "CANCELLED": n.get("cancelledAt")} for n in nodes["Pilot"]
         }
-        self.decisions = {n["id"]: n for n in nodes["Decision"]}
+        self.decisions = {n["id"]: record("Decision", n) for n in nodes["Decision"]}
         self.vendors = sorted(n["id"] for n in nodes["Vendor"])
         self.services = sorted(self.service_lifecycle)
         self.pilots = sorted(self.pilot_status)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .closeout import decisions
 from .index import RegistryIndex
 from .queries import role_map
 
@@ -29,5 +30,49 @@ def role_map_table(index: RegistryIndex, city_id: str) -> str:
             [index.names[row.capability], row.capability, row.stance or ""]
             + [roles.get(v, "") for v in vendors]
             + ([roles.get(None, "")] if in_house else [])
+        )
+    return out.getvalue()
+
+
+DECISION_COLUMNS = (
+    "decided_at",
+    "decision_id",
+    "pilot_id",
+    "pilot",
+    "city",
+    "outcome",
+    "rationale",
+    "lessons",
+    "next_steps",
+    "decided_by",
+    "procurement_ref",
+    "current",
+)
+
+
+def decisions_table(index: RegistryIndex, **filters) -> str:
+    """The review list as CSV, newest first; lists are joined with " | "."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DECISION_COLUMNS)
+    for d in decisions(index, **filters):
+        pilot = next(iter(sorted(index.into["DECIDED"].get(d["id"], ()))), "")
+        city = index.pilot_city(pilot) if pilot else None
+        current = bool(pilot) and index.decisions_of(pilot)[0]["id"] == d["id"]
+        writer.writerow(
+            [
+                d["decidedAt"].isoformat().replace("+00:00", "Z"),
+                d["id"],
+                pilot,
+                index.names.get(pilot, ""),
+                index.names.get(city or "", ""),
+                d["outcome"],
+                d["rationale"],
+                " | ".join(d["lessons"] or []),
+                " | ".join(d["nextSteps"] or []),
+                d["decidedBy"],
+                d.get("procurementRef") or "",
+                "yes" if current else "no",
+            ]
         )
     return out.getvalue()

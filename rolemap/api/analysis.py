@@ -16,7 +16,7 @@ from ..domain.errors import UserErrors
 from ..graph.schema import label_of
 from .connections import connection, page_in_order
 from .payloads import UserError, run
-from .types import TYPES, Node, Outcome, Ring
+from .types import CONNECTIONS, TYPES, Node, Outcome, Ring
 
 OverlapKind = graphene.Enum("OverlapKind", [(k, k) for k in queries.KINDS])
 Role = graphene.Enum(
@@ -209,11 +209,11 @@ class RadarEntry(graphene.ObjectType):
         return await _nodes(info, entry.suggested_from, keep_order=True)
 
 
-async def analyse(info, fn, *args):
+async def analyse(info, fn, *args, **kwargs):
     """Run an analysis on the current index; bad input becomes a GraphQL error with its code."""
 
     def work():
-        return fn(info.context.index(), *args)
+        return fn(info.context.index(), *args, **kwargs)
 
     try:
         return await info.context.call(work)
@@ -285,7 +285,88 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+OutcomeGrouping = graphene.Enum("OutcomeGrouping", [(g, g) for g in closeout.GROUPINGS])
+
+
+class OutcomeSummary(graphene.ObjectType):
+    """How a group's pilots fare: inProgress + awaiting + decided = pilots, and
+    learned + develop + drop = decided (by each pilot's current decision)."""
+
+    group = graphene.Field(
+        Node, description="The vendor, capability, city or theme; null for pilots in none."
+    )
+    pilots = graphene.Int(required=True)
+    in_progress = graphene.Int(required=True)
+    awaiting = graphene.Int(required=True)
+    decided = graphene.Int(required=True)
+    learned = graphene.Int(required=True)
+    develop = graphene.Int(required=True)
+    drop = graphene.Int(required=True)
+    decisions = graphene.List(graphene.NonNull(lambda: TYPES["Decision"]), required=True)
+
+    @staticmethod
+    async def resolve_group(summary, info):
+        return await _node(info, summary.group) if summary.group else None
+
+    @staticmethod
+    def resolve_pilots(summary, info):
+        return len(summary.pilots)
+
+    @staticmethod
+    def resolve_learned(summary, info):
+        return summary.outcomes["LEARNED"]
+
+    @staticmethod
+    def resolve_develop(summary, info):
+        return summary.outcomes["DEVELOP"]
+
+    @staticmethod
+    def resolve_drop(summary, info):
+        return summary.outcomes["DROP"]
+
+    @staticmethod
+    async def resolve_decisions(summary, info):
+        return await _nodes(info, summary.decisions, keep_order=True)
+
+
+async def vendor_track(info, vendor_id: str) -> closeout.Summary:
+    return await analyse(info, closeout.vendor_track, vendor_id, today())
+
+
+REVIEW_FILTERS = {
+    "city_id": graphene.ID(description="A city, or a region with its members."),
+    "outcome": Outcome(),
+    "vendor_id": graphene.ID(),
+    "capability_id": graphene.ID(),
+    "since": graphene.Date(description="Decided on or after this day (UTC)."),
+    "until": graphene.Date(description="Decided on or before this day (UTC)."),
+    "current_only": graphene.Boolean(default_value=False, description="Leave out superseded decisions."),
+}
+
+
+def review_filters(given: dict) -> dict:
+    """GraphQL arguments (or CSV query parameters, already parsed) as `closeout.decisions` keywords."""
+    values = {k: (v.value if hasattr(v, "value") else v) for k, v in given.items() if k in REVIEW_FILTERS}
+    return values
+
+
 class AnalysisQuery(graphene.ObjectType):
+    decisions = graphene.Field(
+        lambda: CONNECTIONS["Decision"],
+        required=True,
+        first=graphene.Int(description="1 to 100; default 20."),
+        after=graphene.String(),
+        description="The review list for procurement: decisions, newest first.",
+        **REVIEW_FILTERS,
+    )
+    pilot_outcomes = graphene.List(
+        graphene.NonNull(OutcomeSummary),
+        required=True,
+        group_by=OutcomeGrouping(required=True),
+        city_id=graphene.ID(),
+        since=graphene.Date(description="Only pilots started (or, unstarted, created) on or after this day."),
+        description="Per vendor, capability, city or theme: pilots in progress, awaiting, decided.",
+    )
     pilots_awaiting_decision = graphene.Field(
         AwaitingDecisionConnection,
         required=True,
@@ -334,6 +415,16 @@ class AnalysisQuery(graphene.ObjectType):
         city_id=graphene.ID(required=True),
         description="The city's stance per capability, its history and a suggestion from its decisions.",
     )
+
+    @staticmethod
+    async def resolve_decisions(root, info, first=None, after=None, **given):
+        found = await analyse(info, closeout.decisions, **review_filters(given))
+        return page_in_order(found, first, after, key=lambda d: d["id"])
+
+    @staticmethod
+    async def resolve_pilot_outcomes(root, info, group_by, city_id=None, since=None):
+        group_by = group_by.value if hasattr(group_by, "value") else group_by
+        return await analyse(info, closeout.outcomes, group_by, city_id, since, today())
 
     @staticmethod
     async def resolve_pilots_awaiting_decision(

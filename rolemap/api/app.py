@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..analysis.index import IndexCache
-from ..analysis.tables import role_map_table
+from ..analysis.tables import decisions_table, role_map_table
 from ..domain.errors import UserErrors
+from ..graph.schema import OUTCOMES
 from ..graph.store import Store
 from ..registry import Registry
 from .context import Context
@@ -104,14 +106,19 @@ def create_app(store: Store) -> Starlette:
             text = await asyncio.to_thread(role_map_table, index.get(), city_id)
         except UserErrors as exc:
             return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
-        filename = city_id.replace(":", "-")
-        return Response(
-            text,
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="rolemap-{filename}.csv"'},
-        )
+        return _csv(text, f"rolemap-{city_id.replace(':', '-')}.csv")
+
+    async def decisions_csv(request: Request) -> Response:
+        try:
+            filters = _review_filters(request.query_params)
+            text = await asyncio.to_thread(decisions_table, index.get(), **filters)
+        except (ValueError, UserErrors) as exc:
+            message = exc.errors[0].message if isinstance(exc, UserErrors) else str(exc)
+            return PlainTextResponse(message + "\n", status_code=400)
+        return _csv(text, "decisions.csv")
 
     routes = [
+        Route("/decisions.csv", decisions_csv),
         Route("/rolemap/{city_id}.csv", role_map_csv),
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz),
@@ -121,6 +128,44 @@ def create_app(store: Store) -> Starlette:
     app = Starlette(routes=routes)
     app.state.store = store
     return app
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+REVIEW_PARAMS = {
+    "cityId": "city_id",
+    "outcome": "outcome",
+    "vendorId": "vendor_id",
+    "capabilityId": "capability_id",
+    "since": "since",
+    "until": "until",
+    "currentOnly": "current_only",
+}
+
+
+def _review_filters(params) -> dict:
+    """The `decisions` filters from CSV query parameters, with the same names as in GraphQL."""
+    unknown = set(params) - set(REVIEW_PARAMS)
+    if unknown:
+        raise ValueError(f"unknown parameters: {', '.join(sorted(unknown))}; use {', '.join(REVIEW_PARAMS)}")
+    filters: dict = {REVIEW_PARAMS[k]: v for k, v in params.items()}
+    for day in ("since", "until"):
+        if day in filters:
+            try:
+                filters[day] = date.fromisoformat(filters[day])
+            except ValueError:
+                raise ValueError(f"{day} must be a date, YYYY-MM-DD") from None
+    if filters.get("outcome") and filters["outcome"] not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+    if "current_only" in filters:
+        filters["current_only"] = filters["current_only"].lower() in ("1", "true", "yes")
+    return filters
 
 
 class _BadRequest(Exception):

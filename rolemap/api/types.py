@@ -205,10 +205,26 @@ class Vendor(graphene.ObjectType):
     )
     services = to_many("Service", "OFFERS", "Vendor", "Service", "out")
     pilots = to_many("Pilot", "PARTNER", "Pilot", "Vendor", "in")
+    track = graphene.Field(
+        lambda: _analysis_types().OutcomeSummary,
+        required=True,
+        description="Track record: the vendor's pilots in progress, awaiting and decided, by outcome.",
+    )
 
     @staticmethod
     def resolve_illustrative(record, info):
         return bool(record.get("illustrative"))
+
+    @staticmethod
+    async def resolve_track(record, info):
+        return await _analysis_types().vendor_track(info, record["id"])
+
+
+def _analysis_types():
+    """The analysis module's types, imported late: it builds on these ones."""
+    from . import analysis
+
+    return analysis
 
 
 class Service(graphene.ObjectType):
