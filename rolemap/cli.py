@@ -97,7 +97,8 @@ def _serve(settings: Settings, args) -> int:
         host = args.host or settings.host
         port = args.port or settings.port
         print(f"rolemap: {store.dialect} store; GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
-        uvicorn.run(create_app(store), host=host, port=port, log_level="info")
+        app = create_app(store, cooling_off_months=settings.cooling_off_months)
+        uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
         store.close()
     return 0

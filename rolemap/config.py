@@ -29,6 +29,7 @@ class Settings:
     port: int = 8000
     seed_dir: Path | None = None
     read_pool: int = 4
+    cooling_off_months: int = 12
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             port=_int(env, "PORT", cls.port, 1, 65535),
             seed_dir=Path(seed_dir) if seed_dir else None,
             read_pool=_int(env, "READ_POOL", cls.read_pool, 1, 64),
+            cooling_off_months=_int(env, "COOLING_OFF_MONTHS", cls.cooling_off_months, 0, 120),
         )
 
 

@@ -197,3 +197,98 @@ def test_queue_filters_and_pages(sample_api):
     assert second == everything[1:2]
     body = sample_api.raw(QUEUE, days=-1)
     assert "overdueDays must not be negative" in body["errors"][0]["message"]
+
+
+CREATE = f"""mutation($input: CreatePilotInput!) {{ createPilot(input: $input) {{ pilot {{ id status }}
+  warnings {{ score pilot {{ id }} reasons {{ kind detail weight }} }} {ERRORS} }} }}"""
+
+
+@pytest.fixture
+def dropped(api, store):
+    """A kiosk pilot in Tampere, dropped today; the kiosk has the capability a need requires."""
+    from rolemap.bundle import import_bundle
+
+    import_bundle(
+        store,
+        {
+            "format": "rolemap-bundle",
+            "version": 1,
+            "nodes": {
+                "City": [
+                    {"id": "City:tampere", "name": "Tampere", "kind": "MUNICIPALITY"},
+                    {"id": "City:oulu", "name": "Oulu", "kind": "MUNICIPALITY"},
+                ],
+                "Capability": [{"id": "Capability:kiosk", "name": "Self-service kiosk"}],
+                "Vendor": [{"id": "Vendor:k", "name": "Kiosk Oy"}],
+                "Service": [{"id": "Service:kiosk", "name": "Library kiosk", "lifecycle": "ACTIVE"}],
+                "Need": [{"id": "Need:oulu-desk", "title": "Help at the library desk", "status": "OPEN"}],
+            },
+            "relationships": {
+                "OFFERS": [{"src": "Vendor:k", "dst": "Service:kiosk"}],
+                "HAS_CAPABILITY": [{"src": "Service:kiosk", "dst": "Capability:kiosk"}],
+                "HAS_NEED": [{"src": "City:oulu", "dst": "Need:oulu-desk"}],
+                "REQUIRES": [{"src": "Need:oulu-desk", "dst": "Capability:kiosk"}],
+            },
+        },
+    )
+    pilot = api(CREATE, input={"cityId": "City:tampere", "title": "Kiosk", "serviceIds": ["Service:kiosk"]})
+    pid = pilot["createPilot"]["pilot"]["id"]
+    for action in ("startPilot", "endPilot"):
+        api(f'mutation {{ {action}(id: "{pid}") {{ {ERRORS} }} }}')
+    out = api(
+        DECIDE,
+        input={
+            **GOOD,
+            "pilotId": pid,
+            "outcome": "DROP",
+            "rationale": "Residents would not queue at a kiosk",
+        },
+    )["recordDecision"]
+    return pid, out["decision"]["id"]
+
+
+def test_repiloting_a_dropped_service_warns_of_the_cooling_off(api, dropped):
+    pid, decision = dropped
+    out = api(
+        CREATE, input={"cityId": "City:tampere", "title": "Kiosk again", "serviceIds": ["Service:kiosk"]}
+    )["createPilot"]
+    assert out["errors"] == [] and out["pilot"]["status"] == "PROPOSED"  # warnings never block
+    warning = out["warnings"][0]
+    assert (warning["pilot"]["id"], warning["score"]) == (pid, 1.0)
+    reason = warning["reasons"][0]
+    assert reason["kind"] == "cooling-off"
+    assert decision in reason["detail"] and "Residents would not queue at a kiosk" in reason["detail"]
+    assert reason["detail"].startswith("Library kiosk was dropped in Tampere on ")
+
+
+def test_a_drop_elsewhere_warns_with_lower_weight_through_a_needs_capability(api, dropped):
+    pid, _ = dropped
+    out = api(CREATE, input={"cityId": "City:oulu", "title": "Desk help", "needIds": ["Need:oulu-desk"]})[
+        "createPilot"
+    ]
+    cooling = [w for w in out["warnings"] if w["reasons"][0]["kind"] == "cooling-off"]
+    assert [(w["pilot"]["id"], w["score"]) for w in cooling] == [(pid, 0.5)]
+    assert cooling[0]["reasons"][0]["detail"].startswith("Self-service kiosk was dropped in Tampere")
+
+
+def test_no_cooling_off_warning_after_the_period(api, dropped, monkeypatch):
+    from rolemap.analysis import closeout
+
+    real = closeout.months_before
+    monkeypatch.setattr(
+        closeout, "months_before", lambda day, months: real(day, months).replace(year=day.year + 1)
+    )
+    out = api(
+        CREATE, input={"cityId": "City:tampere", "title": "Kiosk again", "serviceIds": ["Service:kiosk"]}
+    )["createPilot"]
+    assert all(w["reasons"][0]["kind"] != "cooling-off" for w in out["warnings"])
+
+
+def test_months_before():
+    from datetime import date
+
+    from rolemap.analysis.closeout import months_before
+
+    assert months_before(date(2026, 11, 23), 12) == date(2025, 11, 23)
+    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
+    assert months_before(date(2026, 1, 15), 3) == date(2025, 10, 15)

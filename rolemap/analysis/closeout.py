@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..domain import overlap
 from .index import RegistryIndex
-from .queries import _require
+from .queries import DRAFT_ID, PilotDraft, _require
 
 REASONS = {
     "RUNNING": "RUNNING_PAST_END",
@@ -169,3 +170,50 @@ def outcomes(
 def vendor_track(index: RegistryIndex, vendor_id: str, today: date) -> Summary:
     waiting = {a.pilot for a in awaiting_decision(index, None, 0, today)}
     return summarise(index, vendor_id, index.into["PARTNER"].get(vendor_id, ()), waiting)
+
+
+# Negative choices stay visible -----------------------------------------------------------------
+
+SAME_CITY_WEIGHT = 1.0
+OTHER_CITY_WEIGHT = 0.5
+
+
+def months_before(day: date, months: int) -> date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31))
+
+
+def cooling_off(index: RegistryIndex, draft: PilotDraft, months: int, today: date) -> list[overlap.Overlap]:
+    """Pilots DROPped within `months` that a planned pilot would repeat: it trials one of their
+    services, or needs a capability they had. In the same city the warning weighs 1.0, elsewhere 0.5.
+    The reason names the decision and its rationale."""
+    services = set(draft.service_ids)
+    caps = set(draft.capability_ids) | {c for n in draft.need_ids for c in index.out["REQUIRES"].get(n, ())}
+    cutoff = months_before(today, months)
+    found = []
+    for pilot in index.pilots:
+        history = index.decisions_of(pilot)
+        if not history or history[0]["outcome"] != "DROP" or history[0]["decidedAt"].date() < cutoff:
+            continue
+        repeated = sorted(services & index.out["TRIALS"].get(pilot, set()))
+        repeated += sorted(caps & index.pilot_capabilities(pilot)) if not repeated else []
+        if not repeated:
+            continue
+        city = index.pilot_city(pilot)
+        weight = SAME_CITY_WEIGHT if draft.city_id and city == draft.city_id else OTHER_CITY_WEIGHT
+        found.append(
+            overlap.Overlap(weight, DRAFT_ID, pilot, (_reason(index, history[0], city, repeated, weight),))
+        )
+    found.sort(key=lambda o: (-o.score, o.right))
+    return found
+
+
+def _reason(index: RegistryIndex, decision: dict, city: str | None, repeated: list[str], weight: float):
+    day = decision["decidedAt"].date()
+    what = ", ".join(index.names.get(x, x) for x in repeated)
+    detail = (
+        f"{what} was dropped in {index.names.get(city or '', 'another city')} on {day.isoformat()} "
+        f"({decision['id']}): {decision['rationale']}"
+    )
+    return overlap.Reason("cooling-off", detail, weight)

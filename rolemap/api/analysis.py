@@ -246,7 +246,8 @@ WARNINGS_FIRST = 5
 
 
 async def pilot_warnings(info, data: dict) -> list:
-    """Similar earlier pilots for a pilot about to be created (computed before it is written)."""
+    """For a pilot about to be created (computed before it is written): pilots DROPped within the
+    cooling-off period that it would repeat, then similar earlier pilots."""
     draft = queries.PilotDraft(
         city_id=data.get("cityId"),
         need_ids=list(data.get("needIds") or []),
@@ -254,10 +255,17 @@ async def pilot_warnings(info, data: dict) -> list:
         title=data.get("title"),
         description=data.get("description"),
     )
+    months = info.context.cooling_off_months
+
+    def work() -> list:
+        index = info.context.index()
+        dropped = closeout.cooling_off(index, draft, months, today())
+        similar = queries.similar_pilots(index, draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
+        seen = {o.right for o in dropped}
+        return dropped + [o for o in similar if o.right not in seen]
+
     try:
-        return await info.context.call(
-            lambda: queries.similar_pilots(info.context.index(), draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
-        )
+        return await info.context.call(work)
     except UserErrors:
         return []  # unknown ids: the mutation itself reports them
 

@@ -69,7 +69,7 @@ DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who 
 """
 
 
-def create_app(store: Store) -> Starlette:
+def create_app(store: Store, cooling_off_months: int = 12) -> Starlette:
     registry = Registry(store)
     index = IndexCache(store)
     graphiql_page = (STATIC / "graphiql.html").read_text(encoding="utf-8")
@@ -88,7 +88,7 @@ def create_app(store: Store) -> Starlette:
             params = await _request_params(request)
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
-        return await _run(params, request, media, Context(store, registry, index))
+        return await _run(params, request, media, Context(store, registry, index, cooling_off_months))
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -20,8 +20,11 @@ from ..registry import Registry
 
 
 class Context:
-    def __init__(self, store: Store, registry: Registry, index: IndexCache) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, index: IndexCache, cooling_off_months: int = 12
+    ) -> None:
         self.store = store
+        self.cooling_off_months = cooling_off_months
         self.registry = registry
         self.index = index.get
         self.graph = Graph(store.read)

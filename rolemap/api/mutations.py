@@ -299,7 +299,8 @@ class Mutation(graphene.ObjectType):
         CreatePilotPayload,
         required=True,
         input=CreatePilotInput(required=True),
-        description="Propose a pilot. `warnings` lists similar earlier pilots (prior art); they never block.",
+        description="Propose a pilot. `warnings` lists pilots DROPped within the cooling-off period that it "
+        "would repeat, then similar earlier pilots (prior art); warnings never block.",
     )
     update_pilot = updating(
         "UpdatePilot", "pilot", "Pilot", UpdatePilotInput, "update_pilot", "Change a pilot's plan."
