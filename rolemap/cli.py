@@ -1,4 +1,4 @@
-"""The `rolemap` command: serve, seed, generate, export, import, schema.
+"""The `rolemap` command: serve, seed, generate, report, export, import, schema.
 
 Configuration comes from `ROLEMAP_*` variables (see config.py); a bad value or an unusable store
 stops with one clear line on stderr and exit status 2, never a traceback.
@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=1, help="the same seed gives the same registry (default 1)")
     gen.add_argument("--replace", action="store_true", help="delete everything first")
     gen.set_defaults(run=_generate)
+
+    report = sub.add_parser("report", help="a city's pilot close-out: awaiting decisions, decisions, lessons")
+    report.add_argument("--city", required=True, help="city id, e.g. City:tampere")
+    report.add_argument("--format", choices=("md", "csv"), default="md")
+    report.add_argument("--year", type=int, help="the year of decisions to list (default: this year)")
+    report.set_defaults(run=_report)
 
     export = sub.add_parser("export", help="write the whole registry as a JSON bundle")
     export.add_argument("file", help="output path, or - for stdout")
@@ -142,6 +148,26 @@ def _describe(counts: dict[str, int]) -> str:
     nodes = sum(n for k, n in counts.items() if k in NODES)
     rels = sum(n for k, n in counts.items() if k not in NODES)
     return f"{nodes} nodes, {rels} relationships"
+
+
+def _report(settings: Settings, args) -> int:
+    from datetime import UTC, datetime
+
+    from .analysis import report
+    from .analysis.index import RegistryIndex
+    from .domain.errors import UserErrors
+
+    today = datetime.now(UTC).date()
+    store = _open(settings)
+    try:
+        index = RegistryIndex(store)
+        found = report.city_report(index, args.city, args.year or today.year, today)
+    except UserErrors as exc:
+        raise UserFacingError(exc.errors[0].message) from None
+    finally:
+        store.close()
+    sys.stdout.write(report.markdown(index, found) if args.format == "md" else report.table(index, found))
+    return 0
 
 
 def _export(settings: Settings, args) -> int:

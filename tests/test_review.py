@@ -85,3 +85,21 @@ def test_decisions_csv(sample_api):
     assert {r["current"] for r in only_current} == {"yes"}
     for bad in ("since=yesterday", "outcome=MAYBE", "colour=red", "cityId=City:nowhere"):
         assert client.get(f"/decisions.csv?{bad}").status_code == 400, bad
+
+
+def test_report_command_in_markdown_and_csv(tmp_path):
+    from .test_cli import rolemap
+
+    env = {"ROLEMAP_DB": str(tmp_path / "db")}
+    assert rolemap("seed", env=env).returncode == 0
+    md = rolemap("report", "--city", "City:grand-paris", "--year", "2020", env=env)
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# Pilot close-out: Métropole du Grand Paris")
+    assert "## Awaiting a decision (1)" in md.stdout
+    assert "DEVELOP: 4, LEARNED: 3, DROP: 1" in md.stdout
+    assert "## Lessons learned" in md.stdout
+    table = rolemap("report", "--city", "City:tampere", "--format", "csv", env=env)
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert {r["pilot_id"] for r in rows if r["section"] == "awaiting"} >= {"Pilot:tampere-welfare-chatbot"}
+    missing = rolemap("report", "--city", "City:nowhere", env=env)
+    assert missing.returncode == 2 and "no City with id City:nowhere" in missing.stderr
