@@ -103,3 +103,18 @@ def test_report_command_in_markdown_and_csv(tmp_path):
     assert {r["pilot_id"] for r in rows if r["section"] == "awaiting"} >= {"Pilot:tampere-welfare-chatbot"}
     missing = rolemap("report", "--city", "City:nowhere", env=env)
     assert missing.returncode == 2 and "no City with id City:nowhere" in missing.stderr
+
+
+def test_a_vendors_track_lists_its_pilots_with_their_outcomes(sample_api):
+    vendors = sample_api(
+        "{ vendors(first: 100) { edges { node { id track { pilots entries { pilot { id } state outcome decision { outcome } } } } } } }"
+    )
+    tracks = [e["node"]["track"] for e in vendors["vendors"]["edges"] if e["node"]["track"]["pilots"]]
+    assert tracks
+    for track in tracks:
+        assert len(track["entries"]) == track["pilots"]
+        for entry in track["entries"]:
+            assert (entry["state"] == "DECIDED") == (entry["outcome"] is not None)
+            assert entry["outcome"] == (entry["decision"] or {}).get("outcome")
+    states = {entry["state"] for track in tracks for entry in track["entries"]}
+    assert "DECIDED" in states

@@ -115,6 +115,8 @@ class Summary:
     decided: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: {"LEARNED": 0, "DEVELOP": 0, "DROP": 0})
     decisions: list[str] = field(default_factory=list)
+    states: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Pilot → (IN_PROGRESS | AWAITING | DECIDED, its current decision)."""
 
 
 def summarise(index: RegistryIndex, group: str | None, pilots, waiting: set[str]) -> Summary:
@@ -125,10 +127,13 @@ def summarise(index: RegistryIndex, group: str | None, pilots, waiting: set[str]
             summary.decided += 1
             summary.outcomes[history[0]["outcome"]] += 1
             summary.decisions.append(history[0]["id"])
+            summary.states[pilot] = ("DECIDED", history[0]["id"])
         elif pilot in waiting:
             summary.awaiting += 1
+            summary.states[pilot] = ("AWAITING", None)
         else:
             summary.in_progress += 1
+            summary.states[pilot] = ("IN_PROGRESS", None)
     return summary
 
 

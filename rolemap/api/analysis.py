@@ -296,6 +296,35 @@ def today() -> date:
 OutcomeGrouping = graphene.Enum("OutcomeGrouping", [(g, g) for g in closeout.GROUPINGS])
 
 
+PilotState = graphene.Enum("PilotState", [(s, s) for s in ("IN_PROGRESS", "AWAITING", "DECIDED")])
+
+
+class PilotOutcome(graphene.ObjectType):
+    """One pilot of a group: where it stands, and its current decision if it has one."""
+
+    pilot = graphene.Field(lambda: TYPES["Pilot"], required=True)
+    state = graphene.Field(PilotState, required=True)
+    outcome = graphene.Field(Outcome)
+    decision = graphene.Field(lambda: TYPES["Decision"])
+
+    @staticmethod
+    async def resolve_pilot(entry, info):
+        return await _node(info, entry[0])
+
+    @staticmethod
+    def resolve_state(entry, info):
+        return entry[1]
+
+    @staticmethod
+    async def resolve_decision(entry, info):
+        return await _node(info, entry[2]) if entry[2] else None
+
+    @staticmethod
+    async def resolve_outcome(entry, info):
+        decision = await PilotOutcome.resolve_decision(entry, info)
+        return decision["outcome"] if decision else None
+
+
 class OutcomeSummary(graphene.ObjectType):
     """How a group's pilots fare: inProgress + awaiting + decided = pilots, and
     learned + develop + drop = decided (by each pilot's current decision)."""
@@ -311,6 +340,13 @@ class OutcomeSummary(graphene.ObjectType):
     develop = graphene.Int(required=True)
     drop = graphene.Int(required=True)
     decisions = graphene.List(graphene.NonNull(lambda: TYPES["Decision"]), required=True)
+    entries = graphene.List(
+        graphene.NonNull(PilotOutcome), required=True, description="Each pilot with its state and decision."
+    )
+
+    @staticmethod
+    def resolve_entries(summary, info):
+        return [(pilot, state, decision) for pilot, (state, decision) in summary.states.items()]
 
     @staticmethod
     async def resolve_group(summary, info):
