@@ -14,7 +14,7 @@ from graphql import GraphQLError
 from ..analysis import closeout, queries
 from ..domain.errors import UserErrors
 from ..graph.schema import label_of
-from .connections import connection, page_in_order
+from .connections import connection, page_in_order, paged
 from .payloads import UserError, run
 from .types import CONNECTIONS, TYPES, Node, Outcome, Ring
 
@@ -389,17 +389,14 @@ REVIEW_FILTERS = {
 
 
 def review_filters(given: dict) -> dict:
-    """GraphQL arguments (or CSV query parameters, already parsed) as `closeout.decisions` keywords."""
+    """The review filters among a resolver's GraphQL arguments, as `closeout.decisions` keywords."""
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in given.items() if k in REVIEW_FILTERS}
     return values
 
 
 class AnalysisQuery(graphene.ObjectType):
-    decisions = graphene.Field(
+    decisions = paged(
         lambda: CONNECTIONS["Decision"],
-        required=True,
-        first=graphene.Int(description="1 to 100; default 20."),
-        after=graphene.String(),
         description="The review list for procurement: decisions, newest first.",
         **REVIEW_FILTERS,
     )
@@ -411,13 +408,10 @@ class AnalysisQuery(graphene.ObjectType):
         since=graphene.Date(description="Only pilots started (or, unstarted, created) on or after this day."),
         description="Per vendor, capability, city or theme: pilots in progress, awaiting, decided.",
     )
-    pilots_awaiting_decision = graphene.Field(
+    pilots_awaiting_decision = paged(
         AwaitingDecisionConnection,
-        required=True,
         city_id=graphene.ID(description="A city, or a region with its members; all cities when left out."),
         overdue_days=graphene.Int(default_value=0, description="Only those at least this many days overdue."),
-        first=graphene.Int(description="1 to 100; default 20."),
-        after=graphene.String(),
         description="The procurement queue: pilots past their end, or ended or cancelled, with no decision; "
         "most overdue first.",
     )

@@ -20,6 +20,18 @@ MAX_FIRST = 100
 DEFAULT_FIRST = 20
 
 
+def paged(type_, **kwargs) -> graphene.Field:
+    """A required connection field with `first` (1–100, default 20) and `after`; `kwargs` are the
+    field's own arguments, description and resolver."""
+    return graphene.Field(
+        type_,
+        required=True,
+        first=graphene.Int(description=f"1 to {MAX_FIRST}; default {DEFAULT_FIRST}."),
+        after=graphene.String(),
+        **kwargs,
+    )
+
+
 def encode_cursor(node_id: str) -> str:
     return base64.urlsafe_b64encode(node_id.encode()).decode()
 

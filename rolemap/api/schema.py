@@ -7,7 +7,7 @@ from graphql import GraphQLError
 
 from ..graph.schema import label_of
 from .analysis import AnalysisMutation, AnalysisQuery
-from .connections import Page, check_first, decode_cursor
+from .connections import Page, check_first, decode_cursor, paged
 from .mutations import Mutation
 from .types import (
     CONNECTIONS,
@@ -40,11 +40,8 @@ def listing(label: str, doc: str, **filters):
 
         return Page(rows[:limit], len(rows) > limit, bool(after_id), total, lambda r: r["id"])
 
-    return graphene.Field(
+    return paged(
         lambda: CONNECTIONS[label],
-        required=True,
-        first=graphene.Int(description="1 to 100; default 20."),
-        after=graphene.String(),
         resolver=resolve,
         description=doc,
         **filters,

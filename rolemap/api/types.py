@@ -13,7 +13,7 @@ from graphene.types.resolver import set_default_resolver
 from ..domain import pilots
 from ..domain.i18n import localized
 from ..graph import schema as gs
-from .connections import connection, page_of_list
+from .connections import connection, page_of_list, paged
 
 CityKind = graphene.Enum("CityKind", [(k, k) for k in gs.CITY_KINDS])
 NeedStatus = graphene.Enum("NeedStatus", [(k, k) for k in gs.NEED_STATUSES])
@@ -83,11 +83,8 @@ def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str
         items = [{**node, "_edge": props} if props else node for node, props in edges]
         return page_of_list(items, first, after)
 
-    return graphene.Field(
+    return paged(
         lambda: _CONNECTIONS[conn or target],
-        required=True,
-        first=graphene.Int(description="1 to 100; default 20."),
-        after=graphene.String(),
         resolver=resolve,
     )
 
@@ -117,11 +114,8 @@ class City(graphene.ObjectType):
     goals = to_many("Goal", "HAS_GOAL", "City", "Goal", "out")
     needs = to_many("Need", "HAS_NEED", "City", "Need", "out")
     pilots = to_many("Pilot", "RUNS", "City", "Pilot", "out")
-    services = graphene.Field(
+    services = paged(
         lambda: _CONNECTIONS["ServiceUse"],
-        required=True,
-        first=graphene.Int(description="1 to 100; default 20."),
-        after=graphene.String(),
         description="Services the city uses or operates in-house; the edge says which.",
     )
     stances = to_many("Capability", "STANCE", "City", "Capability", "out", conn="CapabilityStance")
