@@ -40,14 +40,6 @@ def new_id(label: str, name: str) -> str:
     return f"{label}:{slug + '-' if slug else ''}{secrets.token_hex(3)}"
 
 
-def ends_for(rel: str, src_label: str | None = None, dst_label: str | None = None) -> list:
-    return [
-        (a, b)
-        for a, b in RELS[rel].ends
-        if (src_label is None or a == src_label) and (dst_label is None or b == dst_label)
-    ]
-
-
 class Graph:
     def __init__(self, run: Run) -> None:
         self.run = run

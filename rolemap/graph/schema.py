@@ -48,12 +48,6 @@ class NodeType:
     def prop_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.all_props)
 
-    def prop(self, name: str) -> Prop:
-        for p in self.all_props:
-            if p.name == name:
-                return p
-        raise KeyError(f"{self.label} has no property {name!r}")
-
 
 @dataclass(frozen=True)
 class RelType:
