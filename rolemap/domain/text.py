@@ -63,6 +63,7 @@ Known limits, accepted:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -166,32 +167,33 @@ _RULES = sorted(
 )
 
 
+class _Unmarked(dict):
+    """A `str.translate` table, filled as characters are met, that drops diacritics except on
+    å, ä and ö: translating in C is what keeps tokenising a whole registry fast."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch.isascii() or ch in _KEEP_MARKED:
+            folded = ch
+        else:
+            folded = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_UNMARKED = _Unmarked()
+_RUNS = re.compile(r"[^\W_]+")
+
+
 def _fold(text: str) -> str:
     """NFKC, casefold, and drop diacritics except on å, ä, ö (rule 1)."""
     text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    if text.isascii():
-        return text
-    out = []
-    for ch in text:
-        if ch.isascii() or ch in _KEEP_MARKED:
-            out.append(ch)
-        else:
-            out.extend(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return "".join(out)
+    return text if text.isascii() else text.translate(_UNMARKED)
 
 
 def _tokens(text: str) -> list[str]:
     """Maximal runs of letters and digits (rule 2)."""
-    tokens, current = [], []
-    for ch in text:
-        if ch.isalnum():
-            current.append(ch)
-        elif current:
-            tokens.append("".join(current))
-            current = []
-    if current:
-        tokens.append("".join(current))
-    return tokens
+    return _RUNS.findall(text)
 
 
 def _could_be_finnish(word: str) -> bool:
