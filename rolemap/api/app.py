@@ -35,6 +35,7 @@ from ..domain.errors import UserErrors
 from ..graph.schema import OUTCOMES
 from ..graph.store import Store
 from ..registry import Registry
+from . import limits
 from .context import Context
 from .schema import schema
 
@@ -238,6 +239,9 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
     operation = get_operation_ast(document, params.get("operationName"))
     if operation is None:
         return _errors(media, "no operation with that name (or several and no operationName)", 400)
+    too_big = limits.check(gql_schema, document, operation, params.get("variables"))
+    if too_big:
+        return _result(media, ExecutionResult(None, too_big), request_error=True)
     if params["method"] == "GET" and _is_mutation(operation):
         return Response(
             json.dumps({"errors": [{"message": "mutations are only accepted over POST"}]}),
