@@ -9,7 +9,7 @@ from datetime import date
 
 from ..domain import overlap
 from .index import RegistryIndex
-from .queries import DRAFT_ID, PilotDraft, _require
+from .queries import DRAFT_ID, PilotDraft, require
 
 REASONS = {
     "RUNNING": "RUNNING_PAST_END",
@@ -31,7 +31,7 @@ def awaiting_decision(
 ) -> list[Awaiting]:
     """Pilots owing a decision, most overdue first (then by id). With a city, that city's pilots
     and those of every member when it is a region."""
-    cities = index.with_members(_require(index, city_id, "City", "cityId")) if city_id else None
+    cities = _cities(index, city_id)
     found = []
     for pilot in index.pilots:
         status = index.pilot_status[pilot]
@@ -64,7 +64,7 @@ GROUPINGS = ("VENDOR", "CAPABILITY", "CITY", "THEME")
 
 
 def _cities(index: RegistryIndex, city_id: str | None) -> set[str] | None:
-    return index.with_members(_require(index, city_id, "City", "cityId")) if city_id else None
+    return index.with_members(require(index, city_id, "City", "cityId")) if city_id else None
 
 
 def decisions(
@@ -80,9 +80,9 @@ def decisions(
     """Decisions for review, newest first (then by id); `since`/`until` are inclusive days (UTC)."""
     cities = _cities(index, city_id)
     if vendor_id:
-        _require(index, vendor_id, "Vendor", "vendorId")
+        require(index, vendor_id, "Vendor", "vendorId")
     if capability_id:
-        _require(index, capability_id, "Capability", "capabilityId")
+        require(index, capability_id, "Capability", "capabilityId")
     found = []
     for pilot in index.pilots:
         if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:

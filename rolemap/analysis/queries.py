@@ -24,7 +24,8 @@ SUGGESTED_RING = {"DROP": "EXCLUDE", "LEARNED": "WATCH"}
 OPEN_PILOT = ("PROPOSED", "RUNNING", "ENDED")
 
 
-def _require(index: RegistryIndex, node_id: str | None, label: str, field: str) -> str:
+def require(index: RegistryIndex, node_id: str | None, label: str, field: str) -> str:
+    """The id when the index has a `label` with it; NOT_FOUND naming `field` otherwise."""
     if not node_id or label_of(node_id) != label or node_id not in index.names:
         raise UserErrors.one(Code.NOT_FOUND, field, f"no {label} with id {node_id}")
     return node_id
@@ -41,8 +42,8 @@ def scope_cities(index: RegistryIndex, city_id=None, region_id=None, all_=False)
     if all_:
         return None
     if city_id:
-        return {_require(index, city_id, "City", "scope.cityId")}
-    return index.with_members(_require(index, region_id, "City", "scope.regionId"))
+        return {require(index, city_id, "City", "scope.cityId")}
+    return index.with_members(require(index, region_id, "City", "scope.regionId"))
 
 
 def overlaps(
@@ -82,8 +83,8 @@ def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
         (draft.capability_ids, "Capability", "capabilityIds"),
     ):
         for node_id in ids:
-            _require(index, node_id, label, name)
-    cities = {_require(index, draft.city_id, "City", "cityId")} if draft.city_id else set()
+            require(index, node_id, label, name)
+    cities = {require(index, draft.city_id, "City", "cityId")} if draft.city_id else set()
     caps = set(draft.capability_ids)
     caps |= {c for s in draft.service_ids for c in index.out["HAS_CAPABILITY"].get(s, ())}
     caps |= {c for n in draft.need_ids for c in index.out["REQUIRES"].get(n, ())}
@@ -120,7 +121,7 @@ class Gap:
 def coverage_gaps(index: RegistryIndex, city_id: str, candidates_first: int) -> list[Gap]:
     """Open needs of the city whose required capabilities nothing the city or its region uses,
     operates or pilots covers. A narrower capability covers a broader requirement."""
-    city = _require(index, city_id, "City", "cityId")
+    city = require(index, city_id, "City", "cityId")
     neighbours = {city} | {m for r in index.regions_of(city) for m in index.with_members(r)}
     in_scope = {
         s
@@ -173,7 +174,7 @@ class Row:
 def role_map(index: RegistryIndex, city_id: str, offered_first: int) -> list[Row]:
     """Rows per capability the city uses, pilots, decided on, needs or has a stance on; a cell per
     vendor (None: the city's own, in-house) with its strongest role there."""
-    city = _require(index, city_id, "City", "cityId")
+    city = require(index, city_id, "City", "cityId")
     cells: dict[tuple[str, str | None], Cell] = {}
 
     def mark(service: str, role: str, pilot: str | None = None, outcome: str | None = None) -> None:
@@ -263,7 +264,7 @@ class RadarEntry:
 
 def radar(index: RegistryIndex, city_id: str) -> list[RadarEntry]:
     """Every capability the city has a stance on or has decided pilots about."""
-    city = _require(index, city_id, "City", "cityId")
+    city = require(index, city_id, "City", "cityId")
     decided: dict[str, list[dict]] = {}
     for pilot in index.out["RUNS"].get(city, ()):
         decisions = index.decisions_of(pilot)

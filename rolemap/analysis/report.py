@@ -11,7 +11,7 @@ from datetime import date
 
 from .closeout import Awaiting, awaiting_decision, decisions
 from .index import RegistryIndex
-from .queries import _require
+from .queries import require
 
 OUTCOME_ORDER = ("DEVELOP", "LEARNED", "DROP")
 
@@ -29,7 +29,7 @@ class CityReport:
 
 
 def city_report(index: RegistryIndex, city_id: str, year: int, today: date) -> CityReport:
-    city = _require(index, city_id, "City", "city")
+    city = require(index, city_id, "City", "city")
     made = decisions(index, city_id=city, since=date(year, 1, 1), until=date(year, 12, 31))
     pilot_of = {d["id"]: next(iter(sorted(index.into["DECIDED"].get(d["id"], ()))), "") for d in made}
     return CityReport(city, year, awaiting_decision(index, city, 0, today), made, pilot_of)

@@ -36,8 +36,10 @@ from ..graph.schema import OUTCOMES
 from ..graph.store import Store
 from ..registry import Registry
 from . import limits
+from .analysis import REVIEW_FILTERS
 from .context import Context
 from .schema import schema
+from .types import camel
 
 STATIC = Path(__file__).parent / "static"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -139,15 +141,8 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
-REVIEW_PARAMS = {
-    "cityId": "city_id",
-    "outcome": "outcome",
-    "vendorId": "vendor_id",
-    "capabilityId": "capability_id",
-    "since": "since",
-    "until": "until",
-    "currentOnly": "current_only",
-}
+REVIEW_PARAMS = {camel(name): name for name in REVIEW_FILTERS}
+"""CSV query parameter → `closeout.decisions` keyword: the GraphQL `decisions` arguments, same names."""
 
 
 def _review_filters(params) -> dict:
