@@ -8,11 +8,13 @@ import pytest
 
 from rolemap.bundle import BundleError, export_bundle, import_bundle, parse_bundle
 from rolemap.graph.schema import NODES
-from rolemap.seed import default_seed_dir, seed_bundle
+from rolemap.seed import ILLUSTRATIVE, declared_sources, default_seed_dir, seed_bundle
 
-from .conftest import REPO, snapshot
+from .conftest import snapshot
 
-SOURCES = {p.stem for p in (REPO.parent / "shared" / "seeds").glob("*.txt")} | {"illustrative"}
+SEED_DIR = default_seed_dir()
+DECLARED = declared_sources(SEED_DIR)
+SOURCES = set(DECLARED) | {ILLUSTRATIVE}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +46,59 @@ def test_sample_role_map_size_and_sources(sample):
     assert all(counts[label] > 0 for label in NODES), counts
 
 
+def test_the_sample_declares_its_five_source_documents_and_cites_each():
+    assert len(DECLARED) == 5
+    for key, meta in DECLARED.items():
+        assert all(meta[field].strip() for field in ("title", "publisher", "date", "language")), key
+    cited = " ".join((SEED_DIR / "SOURCES.md").read_text(encoding="utf-8").split())
+    for key, meta in DECLARED.items():
+        assert f"`{key}`" in cited, f"SOURCES.md does not cite {key}"
+        assert meta["title"].split(",")[0] in cited, f"SOURCES.md does not give the title of {key}"
+
+
+def test_every_declared_source_is_drawn_on(sample):
+    nodes, _ = parse_bundle(sample)
+    used = {record["source"] for records in nodes.values() for record in records}
+    assert set(DECLARED) <= used
+
+
+def seed_dir_with(tmp_path, records: str):
+    (tmp_path / "sources.yaml").write_text(
+        '"001_known":\n  title: T\n  publisher: P\n  date: "2020"\n  language: Finnish\n', encoding="utf-8"
+    )
+    (tmp_path / "a.yaml").write_text(records, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_loader_refuses_an_undeclared_source(tmp_path):
+    seed = seed_dir_with(
+        tmp_path,
+        "source: 001_known\n"
+        "themes:\n"
+        "  - {id: Theme:ok, name: Cited}\n"
+        "  - {id: Theme:made-up, name: Made up, source: illustrative}\n"
+        "  - {id: Theme:bad, name: Bad, source: 002_unknown}\n"
+        "uses:\n"
+        "  - {city: City:x, service: Service:y, source: 003_unknown}\n",
+    )
+    with pytest.raises(BundleError) as caught:
+        seed_bundle(seed)
+    assert caught.value.problems == [
+        "a.yaml: themes[2] (Theme:bad): field source: '002_unknown' is not declared in sources.yaml"
+        " (nor 'illustrative')",
+        "a.yaml: uses[0] (City:x -> Service:y): field source: '003_unknown' is not declared in"
+        " sources.yaml (nor 'illustrative')",
+    ]
+    (seed / "a.yaml").write_text("source: 009_nope\nthemes:\n  - {id: Theme:t, name: T}\n", encoding="utf-8")
+    with pytest.raises(BundleError, match=r"a.yaml: themes\[0\] \(Theme:t\): field source: '009_nope'"):
+        seed_bundle(seed)
+    (seed / "a.yaml").write_text("themes:\n  - {id: Theme:t, name: T}\n", encoding="utf-8")
+    with pytest.raises(BundleError, match=r"a.yaml: themes\[0\] \(Theme:t\): field source: is required"):
+        seed_bundle(seed)
+    (seed / "a.yaml").write_text("source: 001_known\nthemes:\n  - {id: Theme:t, name: T}\n", encoding="utf-8")
+    assert seed_bundle(seed)["nodes"]["Theme"][0]["source"] == "001_known"
+
+
 def test_sample_mirrors_the_grand_paris_outcomes(sample):
     nodes, rels = parse_bundle(sample)
     decisions = {d["id"]: d for d in nodes["Decision"]}
@@ -57,6 +112,69 @@ def test_sample_mirrors_the_grand_paris_outcomes(sample):
     on_hold = ["gp-citizen-participation-platform", "gp-knowledge-sharing-platform"]
     assert [by_pilot[f"Pilot:{p}"] for p in on_hold] == ["LEARNED", "LEARNED"]
     assert by_pilot["Pilot:gp-mutual-knowledge-base"] == "DROP"
+
+
+def current_outcomes(nodes, rels) -> dict[str, str]:
+    """Each decided pilot's current outcome."""
+    decisions = {d["id"]: d for d in nodes["Decision"]}
+    superseded = {row["dst"] for row in rels[("SUPERSEDES", "Decision", "Decision")]}
+    return {
+        row["src"]: decisions[row["dst"]]["outcome"]
+        for row in rels[("DECIDED", "Pilot", "Decision")]
+        if row["dst"] not in superseded
+    }
+
+
+def in_use(rels) -> dict[str, set[str]]:
+    """Service -> the cities that use or operate it (both read as "in use" by the role map)."""
+    found: dict[str, set[str]] = {}
+    for rel in ("USES", "OPERATES"):
+        for row in rels.get((rel, "City", "Service"), []):
+            found.setdefault(row["dst"], set()).add(row["src"])
+    return found
+
+
+def test_no_city_uses_a_grand_paris_service_on_hold_or_abandoned(sample):
+    nodes, rels = parse_bundle(sample)
+    outcomes = current_outcomes(nodes, rels)
+    trialled = rels[("TRIALS", "Pilot", "Service")]
+    stopped = [
+        "gp-citizen-participation-platform",
+        "gp-knowledge-sharing-platform",
+        "gp-mutual-knowledge-base",
+    ]
+    assert [outcomes[f"Pilot:{p}"] for p in stopped] == ["LEARNED", "LEARNED", "DROP"]
+    services = {row["dst"] for row in trialled if row["src"] in {f"Pilot:{p}" for p in stopped}}
+    assert len(services) == 3
+    used = in_use(rels)
+    assert {s: used[s] for s in services if s in used} == {}
+
+
+def test_a_service_tried_and_not_developed_is_not_in_use(sample):
+    """A service whose pilots are all decided, none of them DEVELOP (learned, on hold, dropped), is
+    neither used nor operated by any city."""
+    nodes, rels = parse_bundle(sample)
+    outcomes = current_outcomes(nodes, rels)
+    pilots_of: dict[str, set[str]] = {}
+    for row in rels[("TRIALS", "Pilot", "Service")]:
+        pilots_of.setdefault(row["dst"], set()).add(row["src"])
+    not_developed = {
+        service
+        for service, pilots in pilots_of.items()
+        if all(p in outcomes for p in pilots) and "DEVELOP" not in {outcomes[p] for p in pilots}
+    }
+    assert len(not_developed) >= 5  # on hold and dropped in Grand Paris, learned and dropped in Tampere
+    used = in_use(rels)
+    assert {s: used[s] for s in sorted(not_developed) if s in used} == {}
+
+
+def test_no_pilot_budget_is_a_programme_total(sample):
+    nodes, _ = parse_bundle(sample)
+    budgets = {p["id"]: p.get("budgetEur") for p in nodes["Pilot"]}
+    for pilot in ("gp-digital-explorers", "gp-digital-builders"):  # 1.9 M€ for 59 projects; a 1 M€ fund
+        assert budgets[f"Pilot:{pilot}"] is None
+    cited = [p for p in nodes["Pilot"] if p.get("budgetEur") is not None and p["source"] != ILLUSTRATIVE]
+    assert cited == [], "no source document gives a pilot's budget"
 
 
 def test_sample_has_services_with_the_same_capabilities_in_one_region(sample):
