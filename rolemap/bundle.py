@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from .graph.access import Graph, now, record
+from .graph.access import Graph, external_key, now, record
 from .graph.schema import (
     BOOL,
     CITY_KINDS,
@@ -58,6 +58,8 @@ REQUIRED = {
     "Decision": ("outcome", "rationale", "lessons", "decidedBy", "decidedAt"),
 }
 MAX_REPORTED = 50
+DERIVED = {"Service": ("externalKey",)}
+"""Properties import derives from the rest of the bundle: not exported."""
 
 
 class BundleError(ValueError):
@@ -71,6 +73,10 @@ class BundleError(ValueError):
         self.problems = problems
 
 
+class StoreNotEmptyError(BundleError):
+    """Import without `replace` found records already there (checked inside the transaction)."""
+
+
 # Export ----------------------------------------------------------------------------------------
 
 
@@ -78,7 +84,7 @@ def export_bundle(store: Store) -> dict[str, Any]:
     nodes = {}
     for label in NODES:
         rows = store.read(f"node.all.{label}")
-        nodes[label] = [_export_props(record(label, row["n"])) for row in rows]
+        nodes[label] = [_export_props(record(label, row["n"]), DERIVED.get(label, ())) for row in rows]
     rels: dict[str, list[dict[str, Any]]] = {}
     for rel in RELS.values():
         rows = []
@@ -92,8 +98,12 @@ def _rel_order(row: dict[str, Any]) -> tuple:
     return (row["src"], row["dst"], *(str(v) for k, v in sorted(row.items()) if k not in ("src", "dst")))
 
 
-def _export_props(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: _export_value(v) for k, v in props.items() if v is not None and not k.startswith("_")}
+def _export_props(props: dict[str, Any], derived: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        k: _export_value(v)
+        for k, v in props.items()
+        if v is not None and not k.startswith("_") and k not in derived
+    }
 
 
 def _export_value(value: Any) -> Any:
@@ -118,10 +128,13 @@ def import_bundle(store: Store, bundle: Any, replace: bool = False, progress=Non
         if replace:
             for label in NODES:
                 tx.run(f"node.delete_all.{label}", {})
+            tx.run("key.delete_all", {})
         else:
             present = {label: g.total(label) for label in NODES}
             if any(present.values()):
-                raise BundleError(["the store is not empty: import into an empty store, or use --replace"])
+                raise StoreNotEmptyError(
+                    ["the store is not empty: import into an empty store, or use --replace"]
+                )
         counts: dict[str, int] = {}
         for label, records in nodes.items():
             for done, chunk in _chunks(records):
@@ -228,9 +241,33 @@ def parse_bundle(bundle: Any) -> tuple[dict[str, list[dict]], dict[tuple[str, st
             types = {"src": STRING, "dst": STRING, **{p.name: p.type for p in rel.props}}
             row = _typed(rel_type, types, raw, where, problems)
             rels[(rel_type, *ends)].append(row)
+    _external_keys(nodes, rels, problems)
     if problems:
         raise BundleError(problems)
     return nodes, dict(rels)
+
+
+def _external_keys(nodes: dict[str, list[dict]], rels: dict, problems: list[str]) -> None:
+    """Derive each service's `externalKey` from its owner (a bundle may carry it: it must agree)."""
+    owner = {
+        row["dst"]: row["src"]
+        for key in (("OFFERS", "Vendor", "Service"), ("OPERATES", "City", "Service"))
+        for row in rels.get(key, ())
+    }
+    seen: dict[str, str] = {}
+    for i, service in enumerate(nodes["Service"]):
+        where = f"nodes.Service[{i}] ({service['id']})"
+        key = external_key(owner.get(service["id"]), service.get("externalId"))
+        given = service.get("externalKey")
+        if given is not None and given != key:
+            problems.append(f"{where}: field externalKey: {given!r} is not owner|externalId ({key!r})")
+        if key in seen:
+            problems.append(
+                f"{where}: field externalId: {owner[service['id']]} already has it on {seen[key]}"
+            )
+        elif key:
+            seen[key] = service["id"]
+        service["externalKey"] = key
 
 
 def _typed(owner: str, types: dict[str, str], raw: dict, where: str, problems: list[str]) -> dict[str, Any]:

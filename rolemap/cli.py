@@ -118,16 +118,23 @@ def _seed_if_empty(store, settings: Settings) -> None:
     if any(graph.total(label) for label in NODES):
         return
     counts = _load_seed(store, settings, replace=False)
+    if counts is None:
+        return  # another instance on the same database loaded it meanwhile
     print(f"rolemap: loaded the sample role map ({_describe(counts)})", file=sys.stderr)
 
 
-def _load_seed(store, settings: Settings, replace: bool) -> dict[str, int]:
-    from .bundle import BundleError, import_bundle
+def _load_seed(store, settings: Settings, replace: bool) -> dict[str, int] | None:
+    """Load the sample; None when the store turned out not to be empty (checked in the write)."""
+    from .bundle import BundleError, StoreNotEmptyError, import_bundle
     from .seed import default_seed_dir, seed_bundle
 
     try:
         seed_dir = settings.seed_dir or default_seed_dir()
         return import_bundle(store, seed_bundle(seed_dir), replace=replace)
+    except StoreNotEmptyError:
+        if replace:
+            raise
+        return None
     except (BundleError, FileNotFoundError) as exc:
         raise UserFacingError(f"sample role map: {exc}") from None
 
@@ -138,6 +145,8 @@ def _seed(settings: Settings, args) -> int:
         counts = _load_seed(store, settings, replace=args.reset)
     finally:
         store.close()
+    if counts is None:
+        raise UserFacingError("sample role map: the store is not empty: use --reset to replace what is there")
     print(f"loaded the sample role map: {_describe(counts)}")
     return 0
 

@@ -32,8 +32,8 @@ from .domain.inputs import (
     VendorUpdate,
     validate,
 )
-from .graph.access import Graph, Record, now
-from .graph.store import Store
+from .graph.access import Graph, Record, external_key, now
+from .graph.store import DuplicateKeyError, Store
 
 # The to-many links a node's input sets: (input field, relationship, target label).
 LINKS = {
@@ -71,6 +71,8 @@ def _set_links(g: Graph, label: str, node_id: str, inp: Input, replace: bool) ->
 
 
 MAX_BULK = 500
+DUPLICATE_FIELDS = {"externalKey": "externalId"}
+"""The input field to name when the store refuses a unique value (where the names differ)."""
 
 
 def _json(models) -> str | None:
@@ -106,7 +108,12 @@ class Registry:
         self.store = store
 
     def _write(self, work):
-        return self.store.write(lambda tx: work(Graph(tx.run)))
+        try:
+            return self.store.write(lambda tx: work(Graph(tx.run)))
+        except DuplicateKeyError as exc:
+            # Another transaction got there first (the checks above ran before it committed).
+            field = DUPLICATE_FIELDS.get(exc.prop, exc.prop)
+            raise UserErrors.one(Code.DUPLICATE, field, str(exc)) from None
 
     # Cities, themes, capabilities, goals -----------------------------------------------------
     def create_city(self, data: dict[str, Any]) -> Record:
@@ -203,26 +210,21 @@ class Registry:
         else:
             g.require_one("City", inp.operatorCityId, "operatorCityId")
         _check_links(g, "Service", inp)
-        existing = self._service_by_external_id(g, inp) if inp.externalId else None
+        owner_id = inp.vendorId or inp.operatorCityId
+        key = external_key(owner_id, inp.externalId)
+        holder = g.holder("Service", "externalKey", key) if key else None
+        existing = g.require_one("Service", holder, "externalId") if holder else None
         props = _props(inp, "name", "description", "externalId", "website")
         if existing:
             if existing["lifecycle"] == "RETIRED":
                 raise UserErrors.one(Code.INVALID_STATE, "externalId", f"service {existing['id']} is retired")
             service = g.update(existing, props)
         else:
-            service = g.create("Service", {**props, "lifecycle": "ACTIVE"})
+            service = g.create("Service", {**props, "externalKey": key, "lifecycle": "ACTIVE"})
             owner, rel = ("Vendor", "OFFERS") if inp.vendorId else ("City", "OPERATES")
-            g.link(rel, owner, "Service", [{"src": inp.vendorId or inp.operatorCityId, "dst": service["id"]}])
+            g.link(rel, owner, "Service", [{"src": owner_id, "dst": service["id"]}])
         _set_links(g, "Service", service["id"], inp, replace=existing is not None)
         return service
-
-    @staticmethod
-    def _service_by_external_id(g: Graph, inp: ServiceInput) -> Record | None:
-        owner, rel, owner_id = (
-            ("Vendor", "OFFERS", inp.vendorId) if inp.vendorId else ("City", "OPERATES", inp.operatorCityId)
-        )
-        offered = g.related(rel, owner, "Service", "out", [owner_id])[owner_id]
-        return next((s for s, _ in offered if s["externalId"] == inp.externalId), None)
 
     def update_service(self, service_id: str, data: dict[str, Any]) -> Record:
         inp = validate(ServiceUpdate, data)

@@ -20,6 +20,7 @@ CREATE CONSTRAINT vendor_businessid_unique IF NOT EXISTS FOR (n:Vendor) REQUIRE 
 CREATE CONSTRAINT service_id_unique IF NOT EXISTS FOR (n:Service) REQUIRE n.id IS UNIQUE;
 CREATE INDEX service_name_index IF NOT EXISTS FOR (n:Service) ON (n.name);
 CREATE INDEX service_externalid_index IF NOT EXISTS FOR (n:Service) ON (n.externalId);
+CREATE CONSTRAINT service_externalkey_unique IF NOT EXISTS FOR (n:Service) REQUIRE n.externalKey IS UNIQUE;
 CREATE INDEX service_lifecycle_index IF NOT EXISTS FOR (n:Service) ON (n.lifecycle);
 CREATE CONSTRAINT pilot_id_unique IF NOT EXISTS FOR (n:Pilot) REQUIRE n.id IS UNIQUE;
 CREATE INDEX pilot_title_index IF NOT EXISTS FOR (n:Pilot) ON (n.title);
@@ -27,3 +28,5 @@ CREATE INDEX pilot_status_index IF NOT EXISTS FOR (n:Pilot) ON (n.status);
 CREATE CONSTRAINT decision_id_unique IF NOT EXISTS FOR (n:Decision) REQUIRE n.id IS UNIQUE;
 CREATE INDEX decision_outcome_index IF NOT EXISTS FOR (n:Decision) ON (n.outcome);
 CREATE INDEX decision_decidedat_index IF NOT EXISTS FOR (n:Decision) ON (n.decidedAt);
+CREATE CONSTRAINT registry_id_unique IF NOT EXISTS FOR (n:Registry) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT key_id_unique IF NOT EXISTS FOR (n:Key) REQUIRE n.id IS UNIQUE;

@@ -1,6 +1,8 @@
-"""Shared fixtures. The `store` fixture runs each contract test on the embedded LadybugDB store,
-and also on Neo4j when ROLEMAP_TEST_NEO4J_URI points at a live server (its database is wiped
-before each test, so use a throwaway one)."""
+"""Shared fixtures. The `store` fixture runs each backend-parametrised test on the embedded
+LadybugDB store and on a live Neo4j 5 server, named by ROLEMAP_TEST_NEO4J_URI (its database is
+wiped before each test, so use a throwaway one: `tools/neo4j/run` starts one). Without a server
+the Neo4j runs are skipped, and the summary says so; with ROLEMAP_TEST_REQUIRE_NEO4J=1 (CI) they
+fail instead."""
 
 from __future__ import annotations
 
@@ -17,32 +19,87 @@ from rolemap.graph.schema import NODES
 
 REPO = Path(__file__).resolve().parent.parent
 NEO4J_URI = os.environ.get("ROLEMAP_TEST_NEO4J_URI")
-BACKENDS = ["ladybug", *(["neo4j"] if NEO4J_URI else [])]
+REQUIRE_NEO4J = os.environ.get("ROLEMAP_TEST_REQUIRE_NEO4J") == "1"
+BACKENDS = ["ladybug", "neo4j"]
+NO_NEO4J = (
+    "no live Neo4j: set ROLEMAP_TEST_NEO4J_URI (tools/neo4j/run starts a local one; "
+    "see the README, 'Running on Neo4j without Docker')"
+)
 
 
-def _neo4j_store():
+def need_neo4j() -> None:
+    """Skip (or, in CI, fail) a Neo4j run when no server is given."""
+    if NEO4J_URI:
+        return
+    if REQUIRE_NEO4J:
+        pytest.fail(f"ROLEMAP_TEST_REQUIRE_NEO4J=1 but {NO_NEO4J}")
+    pytest.skip(NO_NEO4J)
+
+
+def neo4j_settings() -> dict[str, str]:
+    """The test server as `ROLEMAP_*` variables, for rolemap processes started by a test."""
+    return {
+        "ROLEMAP_STORE": "neo4j",
+        "ROLEMAP_NEO4J_URI": NEO4J_URI or "",
+        "ROLEMAP_NEO4J_USER": os.environ.get("ROLEMAP_TEST_NEO4J_USER", "neo4j"),
+        "ROLEMAP_NEO4J_PASSWORD": os.environ.get("ROLEMAP_TEST_NEO4J_PASSWORD", ""),
+        "ROLEMAP_NEO4J_DATABASE": os.environ.get("ROLEMAP_TEST_NEO4J_DATABASE", "neo4j"),
+    }
+
+
+def wipe(store) -> None:
+    """Delete every record (the registry head stays, so revisions only ever grow)."""
+    store.write(
+        lambda tx: [tx.run(f"node.delete_all.{label}") for label in NODES] + [tx.run("key.delete_all")]
+    )
+
+
+@pytest.fixture(scope="session")
+def neo4j_server_store():
+    """One driver for the session; each test wipes the database before it runs."""
+    need_neo4j()
     from rolemap.graph.neo4j_store import Neo4jStore
 
+    env = neo4j_settings()
     store = Neo4jStore(
-        NEO4J_URI,
-        os.environ.get("ROLEMAP_TEST_NEO4J_USER", "neo4j"),
-        os.environ.get("ROLEMAP_TEST_NEO4J_PASSWORD", ""),
-        os.environ.get("ROLEMAP_TEST_NEO4J_DATABASE", "neo4j"),
+        env["ROLEMAP_NEO4J_URI"],
+        env["ROLEMAP_NEO4J_USER"],
+        env["ROLEMAP_NEO4J_PASSWORD"],
+        env["ROLEMAP_NEO4J_DATABASE"],
     )
     store.apply_schema()
-    store.write(lambda tx: [tx.run(f"node.delete_all.{label}") for label in NODES])
-    return store
+    yield store
+    store.close()
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
     if request.param == "neo4j":
-        s = _neo4j_store()
-    else:
-        s = LadybugStore(tmp_path / "rolemap.lbug")
-        s.apply_schema()
+        need_neo4j()
+        s = request.getfixturevalue("neo4j_server_store")
+        wipe(s)
+        yield s
+        return
+    s = LadybugStore(tmp_path / "rolemap.lbug")
+    s.apply_schema()
     yield s
     s.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly when the Neo4j half of the suite did not run."""
+
+    def on_neo4j(report) -> bool:
+        return "[neo4j" in report.nodeid or "test_neo4j_live" in report.nodeid
+
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if on_neo4j(r)]
+    if skipped:
+        terminalreporter.write_line(
+            f"Neo4j: {len(skipped)} tests SKIPPED, ran on LadybugDB only ({NO_NEO4J})", yellow=True
+        )
+    elif NEO4J_URI:
+        passed = [r for r in terminalreporter.stats.get("passed", []) if on_neo4j(r)]
+        terminalreporter.write_line(f"Neo4j: {len(passed)} tests passed on {NEO4J_URI}", green=True)
 
 
 @pytest.fixture

@@ -4,12 +4,8 @@ real `serve` process on loopback."""
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,16 +13,15 @@ import pytest
 from rolemap.config import ConfigError, Settings
 
 from .conftest import REPO
+from .processes import Server, clean_env, free_port
 
 
 def rolemap(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEMAP_")}
-    full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "rolemap.cli", *args],
         capture_output=True,
         text=True,
-        env=full_env,
+        env=clean_env(env),
         timeout=timeout,
         cwd=REPO,
     )
@@ -110,58 +105,14 @@ def test_schema_command_writes_what_is_checked_in(tmp_path):
     assert len({s["name"] for s in statements}) == len(statements)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def _post(url: str, query: str) -> dict:
-    request = urllib.request.Request(
-        url, data=json.dumps({"query": query}).encode(), headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def test_serve_loads_the_sample_and_answers_on_loopback(tmp_path):
-    port = _free_port()
     db = str(tmp_path / "served.lbug")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ROLEMAP_")}
-    env["ROLEMAP_DB"] = db
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rolemap.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert _get(f"{base}/readyz") == {"status": "ok", "store": "ladybug"}
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                assert time.monotonic() < deadline, "the server did not start within 60 s"
-                time.sleep(0.2)
-        data = _post(
-            f"{base}/graphql", '{ city(id: "City:tampere") { name(lang: "sv") } pilots { totalCount } }'
-        )
-        assert data["data"]["city"]["name"] == "Tammerfors"
-        assert data["data"]["pilots"]["totalCount"] > 10
+    with Server({"ROLEMAP_DB": db}) as server:
+        assert server.wait_ready() == {"status": "ok", "store": "ladybug"}
+        data = server.graphql('{ city(id: "City:tampere") { name(lang: "sv") } pilots { totalCount } }')
+        assert data["city"]["name"] == "Tammerfors"
+        assert data["pilots"]["totalCount"] > 10
         # A second process on the same database gets a clear error naming the path.
-        second = rolemap("serve", "--port", str(_free_port()), env={"ROLEMAP_DB": db})
+        second = rolemap("serve", "--port", str(free_port()), env={"ROLEMAP_DB": db})
         assert second.returncode == 2
         assert db in second.stderr and "another process" in second.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -1,7 +1,8 @@
 """The Neo4j backend without a server: the driver's own value types come back as the store port
 promises (plain dicts, UTC datetimes), writes run as one managed transaction, and the statement
-text sent is the registered Neo4j text. The full contract suite runs on a live server when
-ROLEMAP_TEST_NEO4J_URI is set (see conftest.py)."""
+text sent is the registered Neo4j text. What needs a real server (retries, constraints under
+concurrency, several instances, losing the server) is in test_neo4j_live.py, and the whole
+backend-parametrised suite runs on a live server too (see conftest.py)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class FakeDriver:
         self._session = session
         self.databases = []
 
-    def session(self, database):
+    def session(self, database, bookmark_manager=None):
         self.databases.append(database)
         return self._session
 
@@ -66,7 +67,9 @@ def fake(monkeypatch):
         store = neo4j_store.Neo4jStore.__new__(neo4j_store.Neo4jStore)
         neo4j_store.Store.__init__(store)
         store.database = "registry"
+        store.uri = "bolt://fake"
         store._driver = driver
+        store._bookmarks = None
         return store, tx, session, driver
 
     return make
@@ -103,8 +106,8 @@ def test_nodes_dates_and_timestamps_come_back_as_the_port_promises(fake):
     assert store.statement_count == 1
 
 
-def test_a_write_is_one_managed_transaction_and_user_errors_pass_through(fake):
-    store, tx, session, _ = fake([])
+def test_a_write_is_one_managed_transaction_that_bumps_the_revision_first(fake):
+    store, tx, session, _ = fake([{"revision": 7}])
 
     def work(t):
         t.run("node.create.Theme", {"rows": []})
@@ -114,9 +117,11 @@ def test_a_write_is_one_managed_transaction_and_user_errors_pass_through(fake):
     assert store.write(work) == "done"
     assert session.modes == ["write"]
     assert [text for text, _ in tx.sent] == [
+        STATEMENTS["registry.bump"].neo4j,
         STATEMENTS["node.create.Theme"].neo4j,
         STATEMENTS["node.count.Theme"].neo4j,
     ]
+    assert store.revision == 7
 
     def refuse(t):
         raise UserErrors([])

@@ -16,6 +16,8 @@ from rolemap.graph.ladybug_store import LadybugStore
 from rolemap.graph.statements import STATEMENTS
 from rolemap.graph.store import StoreError, StoreLockedError
 
+from .conftest import snapshot
+
 
 def test_a_failed_transaction_writes_nothing(store):
     graph = Graph(store.read)
@@ -115,3 +117,69 @@ def test_a_closed_store_refuses_at_once(tmp_path):
     with pytest.raises(StoreError, match="closed"):
         store.read("health.ping")
     assert issubclass(StoreLockedError, StoreError)
+
+
+def test_a_database_from_before_keys_and_revisions_is_upgraded_at_open(tmp_path):
+    """An embedded file written by an earlier rolemap: no `externalKey` column, no `Key` or
+    `Registry` tables. Opening it adds them and backfills, so upserts and unique checks work."""
+    from rolemap.bundle import import_bundle
+    from rolemap.registry import Registry
+
+    path = tmp_path / "old.lbug"
+    store = LadybugStore(path)
+    store.apply_schema()
+    bundle = {
+        "format": "rolemap-bundle",
+        "version": 1,
+        "nodes": {
+            "Vendor": [{"id": "Vendor:v", "name": "V", "businessId": "1234567-8"}],
+            "Service": [{"id": "Service:s", "name": "S", "lifecycle": "ACTIVE", "externalId": "ext-1"}],
+        },
+        "relationships": {"OFFERS": [{"src": "Vendor:v", "dst": "Service:s"}]},
+    }
+    import_bundle(store, bundle)
+    for statement in ("DROP TABLE Key", "DROP TABLE Registry", "ALTER TABLE Service DROP externalKey"):
+        store._execute(store._writer, statement, {})
+    store.close()
+
+    store = LadybugStore(path)
+    store.apply_schema()
+    try:
+        assert store.revision == 1  # the upgrade was one write
+        graph = Graph(store.read)
+        assert graph.holder("Vendor", "businessId", "1234567-8") == "Vendor:v"
+        assert graph.node("Service", "Service:s")["externalKey"] == "Vendor:v|ext-1"
+        again = Registry(store).register_service(
+            {"vendorId": "Vendor:v", "externalId": "ext-1", "name": "S2"}
+        )
+        assert again["id"] == "Service:s"
+        assert graph.total("Service") == 1
+        store.close()
+        store = LadybugStore(path)
+        store.apply_schema()  # nothing more to do
+        assert store.revision == 2
+    finally:
+        store.close()
+
+
+def test_a_unique_value_claimed_meanwhile_is_a_duplicate_user_error(store, monkeypatch):
+    """The store's constraint is the last word: when the check in the use case ran before another
+    transaction committed the same (vendor, externalId), the write is refused as DUPLICATE."""
+    from rolemap.domain.errors import Code, UserErrors
+    from rolemap.registry import Registry
+
+    registry = Registry(store)
+    vendor = registry.register_vendor({"name": "Kiosk Oy", "businessId": "7654321-0"})["id"]
+    first = registry.register_service({"vendorId": vendor, "externalId": "k-1", "name": "Kiosk"})
+    before = snapshot(store)
+    monkeypatch.setattr(Graph, "holder", lambda self, label, prop, value: None)  # the check saw nothing
+    with pytest.raises(UserErrors) as caught:
+        registry.register_service({"vendorId": vendor, "externalId": "k-1", "name": "Kiosk again"})
+    assert [(e.code, e.field) for e in caught.value.errors] == [(Code.DUPLICATE, "externalId")]
+    with pytest.raises(UserErrors) as caught:
+        registry.register_vendor({"name": "Copy Oy", "businessId": "7654321-0"})
+    assert [(e.code, e.field) for e in caught.value.errors] == [(Code.DUPLICATE, "businessId")]
+    assert snapshot(store) == before
+    assert [
+        s["id"] for s, _ in Graph(store.read).related("OFFERS", "Vendor", "Service", "out", [vendor])[vendor]
+    ] == [first["id"]]

@@ -2,8 +2,10 @@
 coverage gaps, role map, radar).
 
 It is loaded with a fixed number of bulk statements (one per label and relationship type, whatever
-the registry's size) and kept until the store reports a committed write; the next analysis then
-rebuilds it. Only structure and the text the scores need are kept, not whole records.
+the registry's size) from one consistent snapshot, and stamped with the registry's revision. Before
+serving an analysis, an instance reads the registry head (one statement): a newer revision, from
+this instance or any other on the same database, means the next analysis rebuilds it. Only
+structure and the text the scores need are kept, not whole records.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from functools import cached_property
 from ..domain import overlap
 from ..domain.text import words
 from ..graph.access import record
-from ..graph.schema import LANGUAGES
+from ..graph.schema import LANGUAGES, REGISTRY_HEAD
 from ..graph.statements import rel_key
 from ..graph.store import Store
 
@@ -56,11 +58,40 @@ def _texts(node: dict, *fields: str) -> list[str]:
     return [node.get(f"{f}{suffix}") or "" for f in fields for suffix in ("", *(f"_{x}" for x in LANGUAGES))]
 
 
+SNAPSHOT_ATTEMPTS = 3
+
+
+def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
+    """Every node and edge the index needs, as of one revision, in one read transaction.
+
+    LadybugDB gives a read transaction a snapshot; Neo4j reads committed data as it goes. So the
+    head is read before and after: the same revision both times means no write committed in
+    between, and the rows are exactly that revision. Under a steady stream of writes, the last
+    attempt is kept, stamped with the revision it started from (so the next request rebuilds), and
+    `RegistryIndex` drops any edge whose end it did not read."""
+
+    def work(run) -> tuple[int, int, dict, dict]:
+        first = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
+        nodes = {label: [row["n"] for row in run(f"node.all.{label}")] for label in NODE_LABELS}
+        edges = {key: run(f"rel.all.{rel_key(*key)}") for key in RELS}
+        last = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
+        return first, last, nodes, edges
+
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        first, last, nodes, edges = store.snapshot(work)
+        if first == last:
+            break
+    return first, nodes, edges
+
+
 class RegistryIndex:
     def __init__(self, store: Store) -> None:
-        self.generation = store.generation
-        nodes = {label: [row["n"] for row in store.read(f"node.all.{label}")] for label in NODE_LABELS}
-        edges = {key: store.read(f"rel.all.{rel_key(*key)}") for key in RELS}
+        self.revision, nodes, edges = read_snapshot(store)
+        known = {n["id"] for rows in nodes.values() for n in rows}
+        edges = {
+            key: [row for row in rows if row["src"] in known and row["dst"] in known]
+            for key, rows in edges.items()
+        }
         self.records = {n["id"]: record(label, n) for label in RECORDS_KEPT for n in nodes[label]}
         """Whole records of the small, often-named labels: analyses name them without a statement."""
         self.names: dict[str, str] = {}
@@ -281,8 +312,8 @@ class RegistryIndex:
 
 
 class IndexCache:
-    """The current `RegistryIndex` of a store: rebuilt once after each committed write, by one
-    thread while the others wait for it."""
+    """The current `RegistryIndex` of a store: rebuilt once after the registry's revision moves
+    (a write through any instance), by one thread while the others wait for it."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -290,10 +321,12 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(self) -> RegistryIndex:
+        """The index as of the registry's head revision (one statement to read the head)."""
+        head = self.store.head()
         index = self._index
-        if index is not None and index.generation == self.store.generation:
+        if index is not None and index.revision >= head:
             return index
         with self._lock:
-            if self._index is None or self._index.generation != self.store.generation:
+            if self._index is None or self._index.revision < head:
                 self._index = RegistryIndex(self.store)
             return self._index

@@ -8,12 +8,13 @@ number of rows.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from aiodataloader import DataLoader
 
-from ..analysis.index import IndexCache
+from ..analysis.index import IndexCache, RegistryIndex
 from ..graph.access import Edge, Graph, Record
 from ..graph.store import Store
 from ..registry import Registry
@@ -26,11 +27,21 @@ class Context:
         self.store = store
         self.cooling_off_months = cooling_off_months
         self.registry = registry
-        self.index = index.get
+        self._index_cache = index
+        self._index: RegistryIndex | None = None
+        self._index_lock = threading.Lock()
         self.graph = Graph(store.read)
         self._nodes: dict[str, DataLoader] = {}
         self._remembered: dict[str, Record] = {}
         self._related: dict[tuple[str, str, str, str], DataLoader] = {}
+
+    def index(self) -> RegistryIndex:
+        """The analysis index for this request: the head is checked once per request, and again
+        only when this request's own mutations moved it."""
+        with self._index_lock:  # the analyses of one request run in parallel threads
+            if self._index is None or self._index.revision < self.store.revision:
+                self._index = self._index_cache.get()
+            return self._index
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking store work off the event loop."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..domain.errors import Code, UserErrors
-from .schema import NODES, RELS, label_of
+from .schema import NODES, RELS, key_id, label_of
 from .statements import active_filters, list_name, rel_key
 
 Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
@@ -38,6 +38,17 @@ def new_id(label: str, name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
     return f"{label}:{slug + '-' if slug else ''}{secrets.token_hex(3)}"
+
+
+UNIQUE = {
+    label: tuple(p.name for p in n.all_props if p.unique and p.name != "id") for label, n in NODES.items()
+}
+"""The unique properties of each label besides `id`: each value held is a `Key` node."""
+
+
+def external_key(owner_id: str | None, external_id: str | None) -> str | None:
+    """A service's `externalKey`: its external id is unique per vendor (or operating city)."""
+    return f"{owner_id}|{external_id}" if owner_id and external_id else None
 
 
 class Graph:
@@ -97,13 +108,18 @@ class Graph:
     def require_one(self, label: str, node_id: str, field: str) -> Record:
         return self.require(label, [node_id], field)[node_id]
 
+    def holder(self, label: str, prop: str, value: Any) -> str | None:
+        """The id of the `label` node whose unique `prop` is `value`, if any (a primary-key lookup)."""
+        rows = self.run("key.get", {"ids": [key_id(label, prop, value)]})
+        return rows[0]["node"] if rows else None
+
     def unique(self, label: str, prop: str, value: str | None, field: str, own_id=None) -> None:
-        """DUPLICATE when another `label` already has this `prop` value."""
+        """DUPLICATE, naming the holder, when another `label` already has this `prop` value."""
         if value is None:
             return
-        rows = self.run(f"node.find.{label}.{prop}", {"value": value})
-        if any(row["id"] != own_id for row in rows):
-            raise UserErrors.one(Code.DUPLICATE, field, f"another {label} already has {prop} {value!r}")
+        holder = self.holder(label, prop, value)
+        if holder is not None and holder != own_id:
+            raise UserErrors.one(Code.DUPLICATE, field, f"{holder} already has {prop} {value!r}")
 
     # Writes --------------------------------------------------------------------------------
     def create(self, label: str, props: dict[str, Any], node_id: str | None = None) -> Record:
@@ -119,13 +135,37 @@ class Graph:
         rows = [{p: r.get(p) for p in names} for r in records]
         if rows:
             self.run(f"node.create.{label}", {"rows": rows})
+            self._claim(label, [(r, None) for r in rows])
 
     def update(self, rec: Record, changes: dict[str, Any]) -> Record:
         label = rec["_label"]
         merged = {**rec, **changes, "updatedAt": now()}
         params = {p: merged[p] for p in NODES[label].prop_names if p != "createdAt"}
         self.run(f"node.update.{label}", params)
+        self._claim(label, [(merged, rec)])
         return merged
+
+    def claim(self, label: str, records: list[Record]) -> None:
+        """Claim the unique values of records written before keys were kept (see upgrade.py)."""
+        self._claim(label, [(r, None) for r in records])
+
+    def _claim(self, label: str, changed: list[tuple[Record, Record | None]]) -> None:
+        """Keep one `Key` per unique value: claim the new values, release the replaced ones. A value
+        another node holds makes the store refuse the whole transaction (`DuplicateKeyError`)."""
+        claim, release = [], []
+        for prop in UNIQUE[label]:
+            for new, old in changed:
+                before = old.get(prop) if old else None
+                if new.get(prop) == before:
+                    continue
+                if before is not None:
+                    release.append(key_id(label, prop, before))
+                if new.get(prop) is not None:
+                    claim.append({"id": key_id(label, prop, new[prop]), "node": new["id"]})
+        if release:
+            self.run("key.release", {"ids": release})
+        if claim:
+            self.run("key.claim", {"rows": claim})
 
     def link(self, rel: str, src: str, dst: str, rows: list[dict[str, Any]]) -> None:
         """Create `rel` edges from `src`-labelled to `dst`-labelled nodes; rows hold src, dst

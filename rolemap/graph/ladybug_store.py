@@ -8,6 +8,7 @@ lock, and keeps a small pool of connections for concurrent reads.
 from __future__ import annotations
 
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,10 +18,12 @@ from typing import Any
 
 import ladybug
 
-from .schema import ladybug_ddl
-from .store import Row, Store, StoreError, StoreLockedError, T, utc
+from .schema import INTERNAL, NODES, ladybug_add_columns, ladybug_ddl
+from .store import DuplicateKeyError, Row, Run, Store, StoreError, StoreLockedError, T, utc
 
 POOL_WAIT_SECONDS = 30
+TABLES = (*NODES, *INTERNAL)
+_DUPLICATE = re.compile(r"duplicated primary key value (.*), which violates", re.S)
 
 
 class LadybugStore(Store):
@@ -46,17 +49,31 @@ class LadybugStore(Store):
         for _ in range(read_pool):
             self._readers.put(ladybug.Connection(self._db))
 
-    def apply_schema(self) -> None:
+    def _apply_ddl(self) -> None:
         with self._write_lock:
             for statement in ladybug_ddl():
                 self._execute(self._writer, statement, {})
+            for label in TABLES:
+                info = self._execute(self._writer, f"CALL table_info('{label}') RETURN name", {})
+                for statement in ladybug_add_columns(label, {row["name"] for row in info}):
+                    self._execute(self._writer, statement, {})
 
     def read(self, name: str, params: dict[str, Any] | None = None) -> list[Row]:
         text = self.text(name)
         with self._reader() as conn:
             return self._execute(conn, text, params or {})
 
-    def write(self, work: Callable[[_Tx], T]) -> T:
+    def snapshot(self, work: Callable[[Run], T]) -> T:
+        """A READ ONLY transaction on one pooled connection: LadybugDB gives it a snapshot, so
+        writes committed meanwhile are not seen."""
+        with self._reader() as conn:
+            self._execute(conn, "BEGIN TRANSACTION READ ONLY", {})
+            try:
+                return work(lambda name, params=None: self._execute(conn, self.text(name), params or {}))
+            finally:
+                self._end(conn, "COMMIT")
+
+    def _transaction(self, work: Callable[[_Tx], T]) -> T:
         self._check_open()
         with self._write_lock:
             conn = self._writer
@@ -64,11 +81,18 @@ class LadybugStore(Store):
             try:
                 result = work(_Tx(self, conn))
             except BaseException:
-                self._execute(conn, "ROLLBACK", {})
+                self._end(conn, "ROLLBACK")
                 raise
             self._execute(conn, "COMMIT", {})
-            self.committed()
             return result
+
+    def _end(self, conn: ladybug.Connection, how: str) -> None:
+        """COMMIT or ROLLBACK, where a failed statement may already have ended the transaction."""
+        try:
+            self._execute(conn, how, {})
+        except StoreError as exc:
+            if "no active transaction" not in str(exc).lower():
+                raise
 
     def close(self) -> None:
         if self._closed:
@@ -99,6 +123,9 @@ class LadybugStore(Store):
         try:
             result = conn.execute(text, _params(params))
         except RuntimeError as exc:
+            duplicate = _DUPLICATE.search(str(exc))
+            if duplicate:
+                raise DuplicateKeyError.of(None, "id", duplicate.group(1)) from None
             raise StoreError(f"{exc} (in: {text[:200]})") from None
         columns = result.get_column_names()
         rows = [dict(zip(columns, map(_value, values), strict=True)) for values in result]
@@ -107,6 +134,8 @@ class LadybugStore(Store):
 
 
 class _Tx:
+    revision = 0
+
     def __init__(self, store: LadybugStore, conn: ladybug.Connection) -> None:
         self._store = store
         self._conn = conn

@@ -131,6 +131,8 @@ NODES: dict[str, NodeType] = {
                 Prop("name", STRING, indexed=True),
                 Prop("description", STRING),
                 Prop("externalId", STRING, indexed=True),
+                # "<owner id>|<externalId>": one external id names one service of its vendor (or city).
+                Prop("externalKey", STRING, unique=True),
                 Prop("lifecycle", STRING, indexed=True),
                 Prop("website", STRING),
                 Prop("retiredAt", TIMESTAMP),
@@ -201,6 +203,27 @@ RELS: dict[str, RelType] = {
     )
 }
 
+# Bookkeeping nodes: not part of the registry's data (never exported, never in GraphQL), kept in the
+# same store and written in the same transactions as the data they guard.
+REGISTRY_HEAD = "head"
+"""Id of the one `Registry` node. Its `revision` is bumped first thing in every write transaction:
+the bump takes the node's write lock, so writes are serialised in revision order on every store,
+and any instance knows with one cheap read whether the registry changed since it last looked."""
+
+INTERNAL: dict[str, tuple[Prop, ...]] = {
+    "Registry": (Prop("id", STRING, unique=True), Prop("revision", INT)),
+    # One `Key` per value of a unique property other than `id`: its id is "<Label>.<prop>=<value>"
+    # and `node` the id of the node holding it. The id is a primary key (LadybugDB) or carries a
+    # uniqueness constraint (Neo4j), so two transactions can never both claim a value, and a
+    # lookup by a unique value is a lookup by primary key.
+    "Key": (Prop("id", STRING, unique=True), Prop("node", STRING)),
+}
+
+
+def key_id(label: str, prop: str, value: object) -> str:
+    return f"{label}.{prop}={value}"
+
+
 # Value sets of the enumerated properties: the domain validates against these.
 CITY_KINDS = ("MUNICIPALITY", "REGION", "METROPOLIS", "NETWORK")
 NEED_STATUSES = ("OPEN", "MET", "WITHDRAWN")
@@ -219,14 +242,16 @@ def label_of(node_id: str) -> str | None:
     return label if sep and rest and label in NODES else None
 
 
+def _tables() -> list[tuple[str, tuple[Prop, ...]]]:
+    return [(n.label, n.all_props) for n in NODES.values()] + list(INTERNAL.items())
+
+
 def ladybug_ddl() -> list[str]:
     """CREATE ... IF NOT EXISTS statements for every node and relationship table."""
     out = []
-    for node in NODES.values():
-        cols = ", ".join(
-            f"{p.name} {p.type}{' PRIMARY KEY' if p.name == 'id' else ''}" for p in node.all_props
-        )
-        out.append(f"CREATE NODE TABLE IF NOT EXISTS {node.label}({cols})")
+    for label, props in _tables():
+        cols = ", ".join(f"{p.name} {p.type}{' PRIMARY KEY' if p.name == 'id' else ''}" for p in props)
+        out.append(f"CREATE NODE TABLE IF NOT EXISTS {label}({cols})")
     for rel in RELS.values():
         parts = [f"FROM {a} TO {b}" for a, b in rel.ends]
         parts += [f"{p.name} {p.type}" for p in rel.props]
@@ -234,19 +259,25 @@ def ladybug_ddl() -> list[str]:
     return out
 
 
+def ladybug_add_columns(label: str, present: set[str]) -> list[str]:
+    """ALTER TABLE statements for the declared columns a table made by an earlier rolemap lacks."""
+    props = dict(_tables())[label]
+    return [f"ALTER TABLE {label} ADD {p.name} {p.type}" for p in props if p.name not in present]
+
+
 def neo4j_ddl() -> list[str]:
     """Uniqueness constraints and range indexes; Neo4j needs no table declarations."""
     out = []
-    for node in NODES.values():
-        for p in node.all_props:
-            low = f"{node.label.lower()}_{p.name.lower()}"
+    for label, props in _tables():
+        for p in props:
+            low = f"{label.lower()}_{p.name.lower()}"
             if p.unique:
                 out.append(
                     f"CREATE CONSTRAINT {low}_unique IF NOT EXISTS "
-                    f"FOR (n:{node.label}) REQUIRE n.{p.name} IS UNIQUE"
+                    f"FOR (n:{label}) REQUIRE n.{p.name} IS UNIQUE"
                 )
             elif p.indexed:
-                out.append(f"CREATE INDEX {low}_index IF NOT EXISTS FOR (n:{node.label}) ON (n.{p.name})")
+                out.append(f"CREATE INDEX {low}_index IF NOT EXISTS FOR (n:{label}) ON (n.{p.name})")
     return out
 
 

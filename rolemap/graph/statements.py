@@ -68,12 +68,6 @@ def _node_statements(node: NodeType) -> None:
     register(f"node.create.{label}", create("ladybug"), neo4j=create("neo4j"))
     sets = ", ".join(f"n.{n} = ${n}" for n in names if n not in ("id", "createdAt"))
     register(f"node.update.{label}", f"MATCH (n:{label} {{id: $id}}) SET {sets} RETURN n")
-    for p in node.all_props:
-        if p.unique and p.name != "id":
-            register(
-                f"node.find.{label}.{p.name}",
-                f"MATCH (n:{label}) WHERE n.{p.name} = $value RETURN n.id AS id",
-            )
 
 
 def rel_key(rel: str, src: str, dst: str) -> str:
@@ -247,3 +241,17 @@ def active_filters(label: str, values: dict[str, object]) -> tuple[str, ...]:
 
 
 register("health.ping", "RETURN 1 AS ok")
+
+# The registry head (see schema.REGISTRY_HEAD): created once, bumped first in every write.
+register("registry.init", "MERGE (h:Registry {id: $id}) ON CREATE SET h.revision = 0")
+register("registry.head", "MATCH (h:Registry {id: $id}) RETURN h.revision AS revision")
+register(
+    "registry.bump",
+    "MATCH (h:Registry {id: $id}) SET h.revision = h.revision + 1 RETURN h.revision AS revision",
+)
+
+# Unique values (see schema.INTERNAL["Key"]).
+register("key.claim", "UNWIND $rows AS row CREATE (k:Key {id: row.id, node: row.node})")
+register("key.release", "UNWIND $ids AS id MATCH (k:Key {id: id}) DELETE k")
+register("key.get", "UNWIND $ids AS id MATCH (k:Key {id: id}) RETURN k.id AS id, k.node AS node")
+register("key.delete_all", "MATCH (k:Key) DELETE k")

@@ -2,8 +2,13 @@
 
 `read(name, params)` runs one named statement outside a write transaction; `write(work)` runs
 `work(tx)` as one transaction, in which `tx.run(name, params)` may be called any number of times —
-it commits when `work` returns and rolls back when it raises. Both are blocking; the API calls
-them from worker threads.
+it commits when `work` returns and rolls back when it raises. `snapshot(work)` runs `work(run)` in
+one read transaction. All are blocking; the API calls them from worker threads.
+
+Every write transaction first bumps the registry head's revision (`registry.bump`), which takes
+the head's write lock: writes are serialised in revision order on both stores, `tx.revision` is
+the revision the transaction will commit as, and `head()` tells any instance, with one cheap read,
+whether the registry changed since it last looked.
 
 Rows come back as dicts keyed by the statement's column names. A node is a plain dict of its
 properties plus `_label`; timestamps are timezone-aware UTC datetimes on both backends.
@@ -11,15 +16,18 @@ properties plus `_label`; timestamps are timezone-aware UTC datetimes on both ba
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
+from .schema import REGISTRY_HEAD, label_of
 from .statements import STATEMENTS
 
 T = TypeVar("T")
 Row = dict[str, Any]
+Run = Callable[..., list[Row]]
 
 
 class StoreError(RuntimeError):
@@ -30,39 +38,95 @@ class StoreLockedError(StoreError):
     """The embedded database file is held by another process."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached (a server down, a connection lost); try again later."""
+
+
+class DuplicateKeyError(StoreError):
+    """A write would give two nodes the same id or the same unique value; nothing was written.
+
+    `label` and `prop` name what collided (`Service`, `externalKey`), `value` the value."""
+
+    def __init__(self, label: str, prop: str, value: str) -> None:
+        self.label, self.prop, self.value = label, prop, value
+        super().__init__(f"another {label} already has {prop} {value!r}")
+
+    @classmethod
+    def of(cls, label: str | None, prop: str, value: str) -> DuplicateKeyError:
+        """From what a store names: a `Key` id ("<Label>.<prop>=<value>"), or a node's own value."""
+        key = re.fullmatch(r"(\w+)\.(\w+)=(.*)", value, re.S) if label in (None, "Key") else None
+        if key:
+            return cls(*key.groups())
+        return cls(label or label_of(value) or "node", prop, value)
+
+
 class Tx(Protocol):
+    revision: int
+
     def run(self, name: str, params: dict[str, Any] | None = None) -> list[Row]: ...
 
 
 class Store:
-    """Base of both backends: statement lookup and the statement counter tests pin."""
+    """Base of both backends: the write protocol, statement lookup and the statement counter
+    that tests pin."""
 
     dialect: str = ""
 
     def __init__(self) -> None:
         self._count_lock = threading.Lock()
         self.statement_count = 0
-        self.generation = 0
-        """Bumped after every committed write, so caches of the registry know they are stale."""
+        self.revision = 0
+        """The newest revision this process committed (or saw at start)."""
 
     # The port ------------------------------------------------------------------------------
     def read(self, name: str, params: dict[str, Any] | None = None) -> list[Row]:
         raise NotImplementedError
 
-    def write(self, work: Callable[[Tx], T]) -> T:
+    def snapshot(self, work: Callable[[Run], T]) -> T:
+        """`work(run)` in one read transaction; `run(name, params)` runs a named statement in it."""
         raise NotImplementedError
 
+    def write(self, work: Callable[[Tx], T]) -> T:
+        """`work(tx)` as one transaction that first bumps the registry's revision."""
+
+        def unit(tx: Tx) -> tuple[T, int]:
+            tx.revision = tx.run("registry.bump", {"id": REGISTRY_HEAD})[0]["revision"]
+            return work(tx), tx.revision
+
+        result, revision = self._transaction(unit)
+        with self._count_lock:
+            self.revision = max(self.revision, revision)
+        return result
+
+    def ping(self) -> None:
+        """Raise unless the database answers a trivial statement (readiness)."""
+        self.read("health.ping")
+
+    def head(self) -> int:
+        """The registry's current revision, read from the graph (one statement)."""
+        return self.read("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
+
     def apply_schema(self) -> None:
-        raise NotImplementedError
+        """Create tables, constraints and indexes if missing, and the registry head."""
+        self._apply_ddl()
+        self._transaction(lambda tx: tx.run("registry.init", {"id": REGISTRY_HEAD}))
+        self.revision = self.head()
+        from .upgrade import upgrade
+
+        upgrade(self)
 
     def close(self) -> None:
         raise NotImplementedError
 
-    # Shared helpers ------------------------------------------------------------------------
-    def committed(self) -> None:
-        with self._count_lock:
-            self.generation += 1
+    # What each backend provides ----------------------------------------------------------------
+    def _transaction(self, work: Callable[[Tx], T]) -> T:
+        """Run `work(tx)` in one write transaction (no revision bump: `write` adds it)."""
+        raise NotImplementedError
 
+    def _apply_ddl(self) -> None:
+        raise NotImplementedError
+
+    # Shared helpers ------------------------------------------------------------------------
     def text(self, name: str) -> str:
         try:
             statement = STATEMENTS[name]
