@@ -16,7 +16,12 @@ DOCKERFILE = (REPO / "Dockerfile").read_text()
 
 def test_neo4j_service():
     neo4j = COMPOSE["services"]["neo4j"]
-    assert re.fullmatch(r"neo4j:5(\.[\d.]+)?(-community)?", neo4j["image"])
+    # The same LTS line as the local server the tests run on (tools/neo4j/pom.xml).
+    pinned = re.search(
+        r"<neo4j.version>(\d+\.\d+)\.\d+</neo4j.version>", (REPO / "tools/neo4j/pom.xml").read_text()
+    )
+    assert pinned and pinned.group(1) == "5.26"
+    assert neo4j["image"] == f"neo4j:{pinned.group(1)}"
     auth = neo4j["environment"]["NEO4J_AUTH"]
     assert auth.startswith("neo4j/${NEO4J_PASSWORD"), "the password must come from the environment"
     assert "cypher-shell" in " ".join(neo4j["healthcheck"]["test"])
