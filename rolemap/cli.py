@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .config import ConfigError, Settings
+from .domain.actors import ROLES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, help="the year of decisions to list (default: this year)")
     report.set_defaults(run=_report)
 
+    keys = sub.add_parser("keys", help="API keys for machine clients: create, list, revoke")
+    keys_sub = keys.add_subparsers(required=True, metavar="ACTION")
+    create = keys_sub.add_parser("create", help="create a key; it is printed once, as the last line")
+    create.add_argument("--role", required=True, type=str.upper, choices=ROLES)
+    create.add_argument("--city", help="CITY and PROCUREMENT keys: the city or region they act for")
+    create.add_argument("--vendor", help="VENDOR keys: the vendor they act for")
+    create.add_argument("--name", required=True, help="who or what uses the key")
+    create.set_defaults(run=_keys_create)
+    listing = keys_sub.add_parser("list", help="list keys (never the keys themselves)")
+    listing.set_defaults(run=_keys_list)
+    revoke = keys_sub.add_parser("revoke", help="revoke a key at once")
+    revoke.add_argument("id", help="the key's id, e.g. ApiKey:0123abcd4567ef89")
+    revoke.set_defaults(run=_keys_revoke)
+
     export = sub.add_parser("export", help="write the whole registry as a JSON bundle")
     export.add_argument("file", help="output path, or - for stdout")
     export.set_defaults(run=_export)
@@ -95,27 +110,69 @@ def _serve(settings: Settings, args) -> int:
     import uvicorn
 
     from .api.app import create_app
+    from .api.logs import logging_config
 
     store = _open(settings)
     try:
         if not args.no_seed:
             _seed_if_empty(store, settings)
-        host = args.host or settings.host
+        host = _safe_host(args.host or settings.host, store, settings)
         port = args.port or settings.port
         print(f"rolemap: {store.dialect} store; GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
-        app = create_app(store, cooling_off_months=settings.cooling_off_months)
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        _say_how_to_get_a_key(store, settings)
+        app = create_app(
+            store,
+            cooling_off_months=settings.cooling_off_months,
+            max_body_bytes=settings.max_body_bytes,
+            public_read=settings.public_read,
+            oidc=settings.oidc,
+        )
+        uvicorn.run(app, host=host, port=port, log_config=logging_config())
     finally:
         store.close()
     return 0
 
 
-def _seed_if_empty(store, settings: Settings) -> None:
-    from .graph.access import Graph
-    from .graph.schema import NODES
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-    graph = Graph(store.read)
-    if any(graph.total(label) for label in NODES):
+
+def _safe_host(host: str, store, settings: Settings) -> str:
+    """Bind beyond loopback only when callers can authenticate (an identity provider, or at least
+    one API key); otherwise stay on 127.0.0.1 and say so loudly."""
+    from .registry import Registry
+
+    if host in LOOPBACK or settings.oidc or Registry(store).api_keys():
+        return host
+    bar = "!" * 78
+    print(
+        f"{bar}\nrolemap: NOT binding {host}: no authentication is configured (no API key, no "
+        "ROLEMAP_OIDC_*),\nso nobody could be told apart from anybody else. Serving on 127.0.0.1 only.\n"
+        "Create a key first (rolemap keys create --role ADMIN --name NAME) or configure OIDC.\n"
+        f"{bar}",
+        file=sys.stderr,
+    )
+    return "127.0.0.1"
+
+
+def _say_how_to_get_a_key(store, settings: Settings) -> None:
+    from .registry import Registry
+
+    if settings.oidc or Registry(store).has_admin_key():
+        return
+    stop = " (stop the server first: the embedded store has one owner)" if store.dialect == "ladybug" else ""
+    print(
+        "rolemap: anyone may read; writing needs a key. Create the first ADMIN key with\n"
+        f"           rolemap keys create --role ADMIN --name YOUR-NAME{stop}\n"
+        "         and send it as Authorization: Bearer <key> (GraphiQL: the Headers tab).",
+        file=sys.stderr,
+    )
+
+
+def _seed_if_empty(store, settings: Settings) -> None:
+    from .bundle import is_empty
+    from .graph.access import Graph
+
+    if not is_empty(Graph(store.read)):
         return
     counts = _load_seed(store, settings, replace=False)
     if counts is None:
@@ -140,9 +197,15 @@ def _load_seed(store, settings: Settings, replace: bool) -> dict[str, int] | Non
 
 
 def _seed(settings: Settings, args) -> int:
+    import yaml
+
     store = _open(settings)
     try:
         counts = _load_seed(store, settings, replace=args.reset)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise UserFacingError(
+            f"sample role map: cannot read a seed file: {' '.join(str(exc).split())}"
+        ) from None
     finally:
         store.close()
     if counts is None:
@@ -179,6 +242,71 @@ def _report(settings: Settings, args) -> int:
     return 0
 
 
+def _cli_actor():
+    """Whoever runs the command on this machine: an ADMIN (they hold the database itself)."""
+    import getpass
+    import socket
+
+    from .domain.actors import Actor, Role
+
+    user = getpass.getuser()
+    return Actor(id=f"cli:{user}@{socket.gethostname()}", name=user, role=Role.ADMIN)
+
+
+def _user_errors(fn, *args):
+    from .domain.errors import UserErrors
+
+    try:
+        return fn(*args)
+    except UserErrors as exc:
+        raise UserFacingError("; ".join(f"{e.field}: {e.message} ({e.code})" for e in exc.errors)) from None
+
+
+def _keys_create(settings: Settings, args) -> int:
+    from .registry import Registry
+
+    data = {"role": args.role, "name": args.name, "cityId": args.city, "vendorId": args.vendor}
+    store = _open(settings)
+    try:
+        key, record = _user_errors(Registry(store).create_api_key, _cli_actor(), data)
+    finally:
+        store.close()
+    scope = record["cityId"] or record["vendorId"] or ("everything" if args.role == "ADMIN" else "read only")
+    print(f"created {record['id']} ({record['role']}, {scope})")
+    print("the key is shown this once; send it as Authorization: Bearer <key>:")
+    print(key)
+    return 0
+
+
+def _keys_list(settings: Settings, args) -> int:
+    from .registry import Registry
+
+    store = _open(settings)
+    try:
+        keys = Registry(store).api_keys()
+    finally:
+        store.close()
+    for k in keys:
+        state = f"revoked {k['revokedAt']:%Y-%m-%d}" if k["revokedAt"] else "active"
+        scope = k["cityId"] or k["vendorId"] or "-"
+        print(f"{k['id']}\t{k['role']}\t{scope}\t{state}\t{k['createdAt']:%Y-%m-%d}\t{k['name']}")
+    if not keys:
+        print("no keys yet: rolemap keys create --role ADMIN --name YOUR-NAME", file=sys.stderr)
+    return 0
+
+
+def _keys_revoke(settings: Settings, args) -> int:
+    from .registry import Registry
+
+    store = _open(settings)
+    try:
+        record = _user_errors(Registry(store).revoke_api_key, _cli_actor(), args.id)
+    finally:
+        store.close()
+    print(f"revoked {record['id']} ({record['role']}, {record['name']})")
+    return 0
+
+
 def _export(settings: Settings, args) -> int:
     from .bundle import export_bundle
 
@@ -198,6 +326,7 @@ def _export(settings: Settings, args) -> int:
 
 def _import(settings: Settings, args) -> int:
     from .bundle import BundleError, import_bundle
+    from .graph.store import StoreError
 
     try:
         raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -206,11 +335,17 @@ def _import(settings: Settings, args) -> int:
         raise UserFacingError(f"cannot read {args.file}: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UserFacingError(f"{args.file} is not JSON: {exc}") from None
+    except ValueError as exc:  # e.g. a number of more digits than Python converts
+        raise UserFacingError(f"{args.file} is not JSON that rolemap can read: {exc}") from None
+    except RecursionError:
+        raise UserFacingError(f"{args.file}: the JSON is nested too deeply to be a rolemap bundle") from None
     store = _open(settings)
     try:
         counts = import_bundle(store, bundle, replace=args.replace)
     except BundleError as exc:
         raise UserFacingError(str(exc)) from None
+    except StoreError as exc:  # the bundle passed validation, yet the database refused it
+        raise UserFacingError(f"the bundle was not imported: {exc}") from None
     finally:
         store.close()
     print(f"imported {_describe(counts)} from {args.file}")
@@ -218,15 +353,15 @@ def _import(settings: Settings, args) -> int:
 
 
 def _generate(settings: Settings, args) -> int:
-    from .bundle import BundleError, import_bundle
+    from .bundle import BundleError, import_bundle, is_empty
     from .generate import bundle_counts, generate_bundle
     from .graph.access import Graph
-    from .graph.schema import NODES
+    from .graph.store import StoreError
 
     started = time.perf_counter()
     store = _open(settings)
     try:
-        if not args.replace and any(Graph(store.read).total(label) for label in NODES):
+        if not args.replace and not is_empty(Graph(store.read)):
             raise UserFacingError("the store is not empty: generate into an empty store, or use --replace")
         print(f"generating {args.scale} (seed {args.seed})…", end="", file=sys.stderr, flush=True)
         bundle = generate_bundle(args.scale, args.seed)
@@ -240,6 +375,8 @@ def _generate(settings: Settings, args) -> int:
         progress.finish()
     except BundleError as exc:
         raise UserFacingError(str(exc)) from None
+    except StoreError as exc:
+        raise UserFacingError(f"the registry was not written: {exc}") from None
     finally:
         store.close()
     elapsed = time.perf_counter() - started

@@ -17,6 +17,65 @@ class ConfigError(ValueError):
     """A setting has a value rolemap cannot use; the message names the variable."""
 
 
+ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+"""Signature algorithms an OIDC access token may use: public keys from a JWKS, never a shared
+secret (HS*) or `none`, so a key can never be mistaken for a secret."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Access tokens from a city's identity provider (`ROLEMAP_OIDC_*`)."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+    algorithms: tuple[str, ...] = ("RS256", "ES256")
+    role_claim: str = "rolemap_role"
+    city_claim: str = "rolemap_city"
+    vendor_claim: str = "rolemap_vendor"
+    name_claim: str = "name"
+    leeway_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> OidcSettings | None:
+        def get(name: str) -> str:
+            return env.get(f"ROLEMAP_OIDC_{name}", "").strip()
+
+        given = {k for k in env if k.startswith("ROLEMAP_OIDC_") and env[k].strip()}
+        if not given:
+            return None
+        for name in ("ISSUER", "AUDIENCE"):
+            if not get(name):
+                raise ConfigError(f"ROLEMAP_OIDC_{name} is required when any ROLEMAP_OIDC_* is set")
+        url, file = get("JWKS_URL"), get("JWKS_FILE")
+        if bool(url) == bool(file):
+            raise ConfigError("give exactly one of ROLEMAP_OIDC_JWKS_URL or ROLEMAP_OIDC_JWKS_FILE")
+        if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+            raise ConfigError(f"ROLEMAP_OIDC_JWKS_URL={url!r} must be https://")
+        if file and not Path(file).is_file():
+            raise ConfigError(f"ROLEMAP_OIDC_JWKS_FILE={file!r} is not a file")
+        algorithms = tuple(a.strip() for a in (get("ALGORITHMS") or ",".join(cls.algorithms)).split(",") if a)
+        bad = [a for a in algorithms if a not in ASYMMETRIC]
+        if bad or not algorithms:
+            raise ConfigError(
+                f"ROLEMAP_OIDC_ALGORITHMS: {', '.join(bad) or 'none'} not allowed; "
+                f"use {', '.join(ASYMMETRIC)}"
+            )
+        return cls(
+            issuer=get("ISSUER"),
+            audience=get("AUDIENCE"),
+            jwks_url=url or None,
+            jwks_file=Path(file) if file else None,
+            algorithms=algorithms,
+            role_claim=get("ROLE_CLAIM") or cls.role_claim,
+            city_claim=get("CITY_CLAIM") or cls.city_claim,
+            vendor_claim=get("VENDOR_CLAIM") or cls.vendor_claim,
+            name_claim=get("NAME_CLAIM") or cls.name_claim,
+            leeway_seconds=_int(env, "OIDC_LEEWAY_SECONDS", cls.leeway_seconds, 0, 600),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     store: str = "ladybug"
@@ -30,6 +89,11 @@ class Settings:
     seed_dir: Path | None = None
     read_pool: int = 4
     cooling_off_months: int = 12
+    max_body_bytes: int = 1_048_576
+    """The largest request body /graphql accepts (1 MiB); a larger one gets 413."""
+    public_read: bool = True
+    """Anonymous callers may read (never write); false: reads need a token too."""
+    oidc: OidcSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,6 +124,9 @@ class Settings:
             seed_dir=Path(seed_dir) if seed_dir else None,
             read_pool=_int(env, "READ_POOL", cls.read_pool, 1, 64),
             cooling_off_months=_int(env, "COOLING_OFF_MONTHS", cls.cooling_off_months, 0, 120),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1_073_741_824),
+            public_read=_bool(env, "PUBLIC_READ", cls.public_read),
+            oidc=OidcSettings.from_env(env),
         )
 
 
@@ -74,3 +141,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"ROLEMAP_{name}={value} is outside {low}..{high}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(f"ROLEMAP_{name}", "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"ROLEMAP_{name}={raw!r} is not true or false")

@@ -1,19 +1,34 @@
-"""The registry's use cases: validate the input (domain), check it against the graph, and write
-it in one transaction — or raise `UserErrors` and write nothing.
+"""The registry's use cases: check who is calling, validate the input (domain), check it against
+the graph, and write it in one transaction together with its change record — or raise
+`UserErrors` and write nothing.
 
-The API's mutations and the CLI both call these; they block, so the API runs them in a worker
-thread.
+Each use case declares, next to its definition, who may call it (`@operation(Rule.of(...))`):
+`OPERATIONS` is the one place to read who may do what, and the GraphQL schema shows it. The role
+is checked before anything else; the scope (which city, which vendor) inside the transaction,
+before anything is written — a journalled graph refuses to write until it has been checked.
+
+The API's mutations and the CLI both call these with the caller's `Actor`; they block, so the API
+runs them in a worker thread.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import hashlib
+import hmac
 import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from .domain import pilots
+from .domain.actors import Actor, Role, Rule, refuse
 from .domain.errors import Code, UserError, UserErrors
 from .domain.inputs import (
+    ApiKeyInput,
     CancelInput,
     CapabilityInput,
     CityInput,
@@ -24,6 +39,8 @@ from .domain.inputs import (
     NeedUpdate,
     PilotInput,
     PilotUpdate,
+    RetireInput,
+    ReviewInput,
     ServiceInput,
     ServiceUpdate,
     StanceInput,
@@ -32,8 +49,11 @@ from .domain.inputs import (
     VendorUpdate,
     validate,
 )
-from .graph.access import Graph, Record, external_key, now
+from .graph.access import Graph, Journal, PermissionNotChecked, Record, external_key, now
+from .graph.schema import CLAIMABLE, INTERNAL
 from .graph.store import DuplicateKeyError, Store
+
+T = TypeVar("T")
 
 # The to-many links a node's input sets: (input field, relationship, target label).
 LINKS = {
@@ -53,6 +73,8 @@ LINKS = {
         ("vendorIds", "PARTNER", "Vendor"),
     ),
 }
+CLAIMS = {("HAS_CAPABILITY", "Capability"), ("ADDRESSES", "Need")}
+"""Links a vendor asserts about its service: claims until the city verifies them."""
 
 
 def _check_links(g: Graph, label: str, inp: Input) -> None:
@@ -62,12 +84,30 @@ def _check_links(g: Graph, label: str, inp: Input) -> None:
 
 
 def _set_links(g: Graph, label: str, node_id: str, inp: Input, replace: bool) -> None:
-    """Make the node's links what the input says; on update, a field not given stays as it is."""
+    """Make the node's links what the input says; on update, a field not given stays as it is.
+    New links a vendor makes are claims; links that stay keep their status."""
     for field, rel, target in LINKS[label]:
         ids = getattr(inp, field)
         if ids is None and replace:
             continue
-        g.relink(rel, label, target, node_id, ids or [])
+        props = None
+        if rel in CLAIMABLE:
+            props = claim(g.journal.actor)
+            if (rel, target) not in CLAIMS:
+                props["status"] = "VERIFIED"  # a theme is not a city's to verify
+        g.relink(rel, label, target, node_id, ids or [], props)
+
+
+def claim(actor: Actor) -> dict[str, Any]:
+    """The status of a link `actor` makes: a vendor's is CLAIMED, anyone else's VERIFIED."""
+    status = "CLAIMED" if actor.role is Role.VENDOR else "VERIFIED"
+    return {
+        "status": status,
+        "claimedBy": actor.id,
+        "claimedAt": now(),
+        "reviewedBy": None,
+        "reviewedAt": None,
+    }
 
 
 MAX_BULK = 500
@@ -103,23 +143,81 @@ def _props(inp: Input, *fields: str) -> dict[str, Any]:
     return data
 
 
+# Who may call what ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    rule: Rule
+    field: str
+    """The argument a refusal names when the role itself may not call it."""
+
+
+OPERATIONS: dict[str, Operation] = {}
+"""Every use case by its GraphQL name, with who may call it."""
+_current: contextvars.ContextVar[Operation] = contextvars.ContextVar("operation")
+
+
+def operation(rule: Rule, field: str = "input"):
+    """Declare a use case and who may call it. The role is checked before the body runs."""
+
+    def declare(fn):
+        head, *rest = fn.__name__.split("_")
+        op = Operation(head + "".join(part.title() for part in rest), rule, field)
+        OPERATIONS[op.name] = op
+
+        @functools.wraps(fn)
+        def checked(self, actor: Actor, *args, **kwargs):
+            if actor.anonymous or (actor.role is not Role.ADMIN and actor.role not in rule.roles):
+                raise refuse(actor, field, f"a {actor.role} key may not {op.name}")
+            token = _current.set(op)
+            try:
+                return fn(self, actor, *args, **kwargs)
+            finally:
+                _current.reset(token)
+
+        checked.operation = op
+        return checked
+
+    return declare
+
+
+ANY_CITY = Rule.of(Role.CITY)
+KEY_PREFIX = "rmk"
+
+
 class Registry:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _write(self, work):
+    def _write(self, actor: Actor, work: Callable[[Graph], T]) -> T:
+        """`work` in one transaction with its change record; the caller is checked by `work`
+        (`g.authorize`) before it writes."""
+        op = _current.get()
+
+        def unit(tx) -> T:
+            graph = Graph(tx.run, Journal(actor, op.rule, op.name))
+            result = work(graph)
+            if not graph.journal.authorized:
+                raise PermissionNotChecked(f"{op.name} did not check its caller")
+            graph.record_change(tx.revision)
+            return result
+
         try:
-            return self.store.write(lambda tx: work(Graph(tx.run)))
+            return self.store.write(unit)
         except DuplicateKeyError as exc:
             # Another transaction got there first (the checks above ran before it committed).
             field = DUPLICATE_FIELDS.get(exc.prop, exc.prop)
             raise UserErrors.one(Code.DUPLICATE, field, str(exc)) from None
 
     # Cities, themes, capabilities, goals -----------------------------------------------------
-    def create_city(self, data: dict[str, Any]) -> Record:
+    @operation(Rule.of())
+    def create_city(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(CityInput, data)
 
         def work(g: Graph) -> Record:
+            g.authorize("input")
             if inp.partOfId:
                 g.require_one("City", inp.partOfId, "partOfId")
             g.unique("City", "code", inp.code, "code")
@@ -129,70 +227,87 @@ class Registry:
                 g.link("PART_OF", "City", "City", [{"src": city["id"], "dst": inp.partOfId}])
             return city
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def create_theme(self, data: dict[str, Any]) -> Record:
+    @operation(Rule.of())
+    def create_theme(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(ThemeInput, data)
-        return self._write(lambda g: g.create("Theme", _props(inp, "name", "description")))
 
-    def create_capability(self, data: dict[str, Any]) -> Record:
+        def work(g: Graph) -> Record:
+            g.authorize("input")
+            return g.create("Theme", _props(inp, "name", "description"))
+
+        return self._write(actor, work)
+
+    @operation(Rule.of())
+    def create_capability(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(CapabilityInput, data)
 
         def work(g: Graph) -> Record:
+            g.authorize("input")
             if inp.broaderId:
                 g.require_one("Capability", inp.broaderId, "broaderId")
             cap = g.create("Capability", _props(inp, "name", "description"))
             if inp.broaderId:
-                g.link(
-                    "BROADER",
-                    "Capability",
-                    "Capability",
-                    [{"src": cap["id"], "dst": inp.broaderId}],
-                )
+                g.link("BROADER", "Capability", "Capability", [{"src": cap["id"], "dst": inp.broaderId}])
             return cap
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def create_goal(self, data: dict[str, Any]) -> Record:
+    @operation(ANY_CITY)
+    def create_goal(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(GoalInput, data)
 
         def work(g: Graph) -> Record:
             g.require_one("City", inp.cityId, "cityId")
+            g.authorize("cityId", city=inp.cityId)
             goal = g.create("Goal", _props(inp, "name", "description", "targetYear"))
             g.link("HAS_GOAL", "City", "Goal", [{"src": inp.cityId, "dst": goal["id"]}])
             return goal
 
-        return self._write(work)
+        return self._write(actor, work)
 
     # Vendors and services ------------------------------------------------------------------
-    def register_vendor(self, data: dict[str, Any]) -> Record:
+    @operation(Rule.of())
+    def register_vendor(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(VendorInput, data)
 
         def work(g: Graph) -> Record:
+            g.authorize("input")
             g.unique("Vendor", "businessId", inp.businessId, "businessId")
             props = _props(inp, "name", "description", "businessId", "country", "website")
             return g.create("Vendor", {**props, "illustrative": False})
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def update_vendor(self, vendor_id: str, data: dict[str, Any]) -> Record:
+    @operation(Rule.of(Role.VENDOR), field="id")
+    def update_vendor(self, actor: Actor, vendor_id: str, data: dict[str, Any]) -> Record:
         inp = validate(VendorUpdate, data)
 
         def work(g: Graph) -> Record:
+            g.authorize("id", vendor=vendor_id)
             vendor = g.require_one("Vendor", vendor_id, "id")
             g.unique("Vendor", "businessId", inp.businessId, "businessId", own_id=vendor_id)
             return g.update(vendor, _props(inp, "name", "description", "businessId", "country", "website"))
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def register_service(self, data: dict[str, Any]) -> Record:
+    @operation(Rule.of(Role.VENDOR, Role.CITY))
+    def register_service(self, actor: Actor, data: dict[str, Any]) -> Record:
         """A vendor's offering or a city's in-house service. With an `externalId` this is an
         upsert per vendor: registering the same external id again updates that service."""
         inp = validate(ServiceInput, data)
-        return self._write(lambda g: self._register_service(g, inp))
 
-    def register_services(self, items: list[dict[str, Any]]) -> list[Record]:
-        """Many offerings in one transaction: all are registered, or none (errors name the item)."""
+        def work(g: Graph) -> Record:
+            self._authorize_owner(g, inp)
+            return self._register_service(g, inp)
+
+        return self._write(actor, work)
+
+    @operation(Rule.of(Role.VENDOR, Role.CITY))
+    def register_services(self, actor: Actor, items: list[dict[str, Any]]) -> list[Record]:
+        """Many offerings in one transaction: all are registered, or none (errors name the item).
+        Every item is checked against the caller first: one forbidden item refuses the call."""
         if not items:
             raise UserErrors.one(Code.REQUIRED, "input", "give at least one service")
         if len(items) > MAX_BULK:
@@ -200,9 +315,17 @@ class Registry:
         inputs = _each(items, lambda item: validate(ServiceInput, item))
 
         def work(g: Graph) -> list[Record]:
+            _each(inputs, lambda inp: self._authorize_owner(g, inp))
             return _each(inputs, lambda inp: self._register_service(g, inp))
 
-        return self._write(work)
+        return self._write(actor, work)
+
+    @staticmethod
+    def _authorize_owner(g: Graph, inp: ServiceInput) -> None:
+        if inp.vendorId:
+            g.authorize("vendorId", vendor=inp.vendorId)
+        else:
+            g.authorize("operatorCityId", city=inp.operatorCityId)
 
     def _register_service(self, g: Graph, inp: ServiceInput) -> Record:
         if inp.vendorId:
@@ -226,11 +349,27 @@ class Registry:
         _set_links(g, "Service", service["id"], inp, replace=existing is not None)
         return service
 
-    def update_service(self, service_id: str, data: dict[str, Any]) -> Record:
+    def _own_service(self, g: Graph, service_id: str, field: str) -> Record:
+        """The service, once the caller is checked against its vendor (or operating city)."""
+        service_owner = self._owner(g, service_id)
+        g.authorize(field, **service_owner)
+        return g.require_one("Service", service_id, field)
+
+    @staticmethod
+    def _owner(g: Graph, service_id: str) -> dict[str, str | None]:
+        vendors = g.related("OFFERS", "Vendor", "Service", "in", [service_id]).get(service_id, [])
+        operators = g.related("OPERATES", "City", "Service", "in", [service_id]).get(service_id, [])
+        return {
+            "vendor": vendors[0][0]["id"] if vendors else None,
+            "city": operators[0][0]["id"] if operators else None,
+        }
+
+    @operation(Rule.of(Role.VENDOR, Role.CITY), field="id")
+    def update_service(self, actor: Actor, service_id: str, data: dict[str, Any]) -> Record:
         inp = validate(ServiceUpdate, data)
 
         def work(g: Graph) -> Record:
-            service = g.require_one("Service", service_id, "id")
+            service = self._own_service(g, service_id, "id")
             if service["lifecycle"] == "RETIRED":
                 raise UserErrors.one(Code.INVALID_STATE, "id", "a retired service cannot change")
             _check_links(g, "Service", inp)
@@ -238,90 +377,146 @@ class Registry:
             _set_links(g, "Service", service_id, inp, replace=True)
             return service
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def retire_service(self, service_id: str, reason: str | None) -> Record:
+    @operation(Rule.of(Role.VENDOR, Role.CITY), field="id")
+    def retire_service(self, actor: Actor, service_id: str, reason: str | None) -> Record:
+        inp = validate(RetireInput, {"reason": reason})
+
         def work(g: Graph) -> Record:
-            service = g.require_one("Service", service_id, "id")
+            service = self._own_service(g, service_id, "id")
             if service["lifecycle"] == "RETIRED":
                 raise UserErrors.one(Code.INVALID_STATE, "id", "the service is already retired")
-            reason_text = (reason or "").strip() or None
-            return g.update(
-                service, {"lifecycle": "RETIRED", "retiredAt": now(), "retiredReason": reason_text}
-            )
+            retired = {"lifecycle": "RETIRED", "retiredAt": now(), "retiredReason": inp.reason or None}
+            return g.update(service, retired)
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def use_service(self, city_id: str, service_id: str, since: date | None) -> Record:
-        """Record that a city uses a service; using it again only updates `since`."""
+    @operation(Rule.of(Role.CITY, Role.VENDOR), field="cityId")
+    def use_service(self, actor: Actor, city_id: str, service_id: str, since: date | None) -> Record:
+        """A city records that it uses a service (using it again updates `since`), or the
+        service's vendor claims it does: the claim waits for the city to verify it."""
 
         def work(g: Graph) -> Record:
             g.require_one("City", city_id, "cityId")
+            vendor = self._owner(g, service_id)["vendor"]
+            g.authorize("cityId", city=city_id, vendor=vendor, vendor_field="serviceId")
             service = g.require_one("Service", service_id, "serviceId")
             if service["lifecycle"] == "RETIRED":
                 raise UserErrors.one(Code.INVALID_STATE, "serviceId", "the service is retired")
             used = g.related("USES", "City", "Service", "out", [city_id])[city_id]
-            if any(s["id"] == service_id for s, _ in used):
-                g.unlink("USES", "City", "Service", [(city_id, service_id)])
-            g.link(
-                "USES",
-                "City",
-                "Service",
-                [{"src": city_id, "dst": service_id, "since": since or now().date()}],
-            )
+            edge = next((props for s, props in used if s["id"] == service_id), None)
+            row = {"src": city_id, "dst": service_id, "since": since or now().date(), **claim(actor)}
+            if edge is None:
+                g.link("USES", "City", "Service", [row])
+            elif actor.role is Role.VENDOR:
+                if edge["status"] == "REJECTED":
+                    raise UserErrors.one(Code.INVALID_STATE, "serviceId", f"{city_id} rejected this claim")
+                if edge["status"] == "CLAIMED":
+                    g.set_edges("USES", "City", "Service", [{**edge, **row}])
+            else:  # the city itself: its word verifies a vendor's claim too
+                g.set_edges("USES", "City", "Service", [{**edge, **row, "since": since or edge["since"]}])
             return service
 
-        return self._write(work)
+        return self._write(actor, work)
+
+    @operation(ANY_CITY)
+    def review_claim(self, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+        """Verify or reject a vendor's claim: that a city uses its service, or that its service
+        has a capability or addresses a need."""
+        inp = validate(ReviewInput, data)
+        rel, src, dst = {
+            "USES": ("USES", "City", "Service"),
+            "CAPABILITY": ("HAS_CAPABILITY", "Service", "Capability"),
+            "NEED": ("ADDRESSES", "Service", "Need"),
+        }[inp.kind]
+
+        def work(g: Graph) -> dict[str, Any]:
+            g.require_one("Service", inp.serviceId, "serviceId")
+            g.require_one(dst if rel != "USES" else "City", inp.targetId, "targetId")
+            if inp.kind == "USES":
+                g.authorize("targetId", city=inp.targetId)
+            elif inp.kind == "NEED":
+                owner = g.related("HAS_NEED", "City", "Need", "in", [inp.targetId]).get(inp.targetId, [])
+                g.authorize("targetId", city=owner[0][0]["id"] if owner else None)
+            else:  # a capability claim: a city that uses or runs the service may judge it
+                users = g.related("USES", "City", "Service", "in", [inp.serviceId]).get(inp.serviceId, [])
+                operator = self._owner(g, inp.serviceId)["city"]
+                g.authorize(
+                    "serviceId", cities=[c["id"] for c, _ in users] + ([operator] if operator else [])
+                )
+            a, b = (inp.targetId, inp.serviceId) if rel == "USES" else (inp.serviceId, inp.targetId)
+            edge = next((p for n, p in g.related(rel, src, dst, "out", [a]).get(a, []) if n["id"] == b), None)
+            if edge is None:
+                raise UserErrors.one(Code.NOT_FOUND, "targetId", f"no link from {a} to {b} to review")
+            reviewed = {**edge, "src": a, "dst": b, "status": inp.verdict, "reviewedBy": actor.id}
+            g.set_edges(rel, src, dst, [{**reviewed, "reviewedAt": now()}])
+            return {"kind": inp.kind, "serviceId": inp.serviceId, "targetId": inp.targetId, **reviewed}
+
+        return self._write(actor, work)
 
     # Needs ---------------------------------------------------------------------------------
-    def create_need(self, data: dict[str, Any]) -> Record:
+    @operation(ANY_CITY)
+    def create_need(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(NeedInput, data)
 
         def work(g: Graph) -> Record:
             g.require_one("City", inp.cityId, "cityId")
+            g.authorize("cityId", city=inp.cityId)
             _check_links(g, "Need", inp)
             need = g.create("Need", {**_props(inp, "title", "description"), "status": "OPEN"})
             g.link("HAS_NEED", "City", "Need", [{"src": inp.cityId, "dst": need["id"]}])
             _set_links(g, "Need", need["id"], inp, replace=False)
             return need
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def update_need(self, need_id: str, data: dict[str, Any]) -> Record:
+    @operation(ANY_CITY, field="id")
+    def update_need(self, actor: Actor, need_id: str, data: dict[str, Any]) -> Record:
         inp = validate(NeedUpdate, data)
 
         def work(g: Graph) -> Record:
             need = g.require_one("Need", need_id, "id")
+            g.authorize("id", city=self._city_of(g, "HAS_NEED", "Need", need_id))
             _check_links(g, "Need", inp)
             need = g.update(need, _props(inp, "title", "description", "status"))
             _set_links(g, "Need", need_id, inp, replace=True)
             return need
 
-        return self._write(work)
+        return self._write(actor, work)
+
+    @staticmethod
+    def _city_of(g: Graph, rel: str, label: str, node_id: str) -> str | None:
+        owners = g.related(rel, "City", label, "in", [node_id]).get(node_id, [])
+        return owners[0][0]["id"] if owners else None
 
     # Radar ---------------------------------------------------------------------------------
+    @operation(ANY_CITY, field="cityId")
     def set_stance(
-        self, city_id: str, capability_id: str, ring: str, rationale: str | None
+        self, actor: Actor, city_id: str, capability_id: str, ring: str, rationale: str | None
     ) -> dict[str, Any]:
         """A new stance of the city on a capability; earlier ones stay as its history."""
         inp = validate(StanceInput, {"ring": ring, "rationale": rationale})
 
         def work(g: Graph) -> dict[str, Any]:
             g.require_one("City", city_id, "cityId")
+            g.authorize("cityId", city=city_id)
             g.require_one("Capability", capability_id, "capabilityId")
             change = {"ring": inp.ring, "since": now(), "rationale": inp.rationale}
             g.link("STANCE", "City", "Capability", [{"src": city_id, "dst": capability_id, **change}])
             return change
 
-        return self._write(work)
+        return self._write(actor, work)
 
     # Pilots and decisions ------------------------------------------------------------------
-    def create_pilot(self, data: dict[str, Any]) -> Record:
+    @operation(ANY_CITY)
+    def create_pilot(self, actor: Actor, data: dict[str, Any]) -> Record:
         inp = validate(PilotInput, data)
 
         def work(g: Graph) -> Record:
             pilots.check_dates(inp.startDate, inp.endDate)
             g.require_one("City", inp.cityId, "cityId")
+            g.authorize("cityId", city=inp.cityId)
             _check_links(g, "Pilot", inp)
             props = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
             pilot = g.create(
@@ -331,13 +526,19 @@ class Registry:
             _set_links(g, "Pilot", pilot["id"], inp, replace=False)
             return pilot
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def update_pilot(self, pilot_id: str, data: dict[str, Any]) -> Record:
+    def _own_pilot(self, g: Graph, pilot_id: str, field: str) -> Record:
+        pilot = g.require_one("Pilot", pilot_id, field)
+        g.authorize(field, city=self._city_of(g, "RUNS", "Pilot", pilot_id))
+        return pilot
+
+    @operation(ANY_CITY, field="id")
+    def update_pilot(self, actor: Actor, pilot_id: str, data: dict[str, Any]) -> Record:
         inp = validate(PilotUpdate, data)
 
         def work(g: Graph) -> Record:
-            pilot = g.require_one("Pilot", pilot_id, "id")
+            pilot = self._own_pilot(g, pilot_id, "id")
             pilots.check_editable(pilot["status"])
             _check_links(g, "Pilot", inp)
             changes = _props(inp, "title", "description", "startDate", "endDate", "budgetEur")
@@ -350,40 +551,45 @@ class Registry:
             _set_links(g, "Pilot", pilot_id, inp, replace=True)
             return pilot
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def _transition(self, pilot_id: str, action: str, extra) -> Record:
+    def _transition(self, actor: Actor, pilot_id: str, action: str, extra) -> Record:
         def work(g: Graph) -> Record:
-            pilot = g.require_one("Pilot", pilot_id, "id")
+            pilot = self._own_pilot(g, pilot_id, "id")
             status = pilots.next_status(action, pilot["status"])
             return g.update(pilot, {"status": status, **extra(pilot)})
 
-        return self._write(work)
+        return self._write(actor, work)
 
-    def start_pilot(self, pilot_id: str) -> Record:
+    @operation(ANY_CITY, field="id")
+    def start_pilot(self, actor: Actor, pilot_id: str) -> Record:
         def stamps(pilot: Record) -> dict[str, Any]:
             return {"startedAt": now(), "startDate": pilot["startDate"] or now().date()}
 
-        return self._transition(pilot_id, "start", stamps)
+        return self._transition(actor, pilot_id, "start", stamps)
 
-    def end_pilot(self, pilot_id: str) -> Record:
+    @operation(ANY_CITY, field="id")
+    def end_pilot(self, actor: Actor, pilot_id: str) -> Record:
         def stamps(pilot: Record) -> dict[str, Any]:
             return {"endedAt": now(), "endDate": pilot["endDate"] or now().date()}
 
-        return self._transition(pilot_id, "end", stamps)
+        return self._transition(actor, pilot_id, "end", stamps)
 
-    def cancel_pilot(self, pilot_id: str, reason: str | None) -> Record:
+    @operation(ANY_CITY, field="id")
+    def cancel_pilot(self, actor: Actor, pilot_id: str, reason: str | None) -> Record:
         inp = validate(CancelInput, {"id": pilot_id, "reason": reason})
         return self._transition(
-            pilot_id, "cancel", lambda _: {"cancelledAt": now(), "cancelReason": inp.reason}
+            actor, pilot_id, "cancel", lambda _: {"cancelledAt": now(), "cancelReason": inp.reason}
         )
 
-    def record_decision(self, data: dict[str, Any]) -> tuple[Record, Record]:
-        """A new decision for the pilot, superseding its current one if it has one."""
+    @operation(Rule.of(Role.CITY, Role.PROCUREMENT))
+    def record_decision(self, actor: Actor, data: dict[str, Any]) -> tuple[Record, Record]:
+        """A new decision for the pilot, superseding its current one if it has one. Who recorded
+        it is the caller (`decidedById`); `decidedBy` is a display name, the caller's by default."""
         inp = validate(DecisionInput, data)
 
         def work(g: Graph) -> tuple[Record, Record]:
-            pilot = g.require_one("Pilot", inp.pilotId, "pilotId")
+            pilot = self._own_pilot(g, inp.pilotId, "pilotId")
             problems = pilots.decision_problems(inp, pilots.criteria_of(pilot))
             if problems:
                 raise UserErrors(problems)
@@ -397,7 +603,8 @@ class Registry:
                     "rationale": inp.rationale,
                     "lessons": inp.lessons,
                     "nextSteps": inp.nextSteps or [],
-                    "decidedBy": inp.decidedBy,
+                    "decidedBy": inp.decidedBy or actor.name,
+                    "decidedById": actor.id,
                     "decidedAt": now(),
                     "results": _json(inp.results),
                     "procurementRef": inp.procurementRef,
@@ -405,12 +612,85 @@ class Registry:
             )
             g.link("DECIDED", "Pilot", "Decision", [{"src": pilot["id"], "dst": decision["id"]}])
             if current:
-                g.link(
-                    "SUPERSEDES",
-                    "Decision",
-                    "Decision",
-                    [{"src": decision["id"], "dst": current["id"]}],
-                )
+                g.link("SUPERSEDES", "Decision", "Decision", [{"src": decision["id"], "dst": current["id"]}])
             return g.update(pilot, {"status": status}), decision
 
-        return self._write(work)
+        return self._write(actor, work)
+
+    # API keys --------------------------------------------------------------------------------
+    @operation(Rule.of())
+    def create_api_key(self, actor: Actor, data: dict[str, Any]) -> tuple[str, Record]:
+        """A new key for a machine client. Returns the key itself, shown this once (only the
+        SHA-256 of its secret is kept), and its record."""
+        inp = validate(ApiKeyInput, data)
+        public, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
+
+        def work(g: Graph) -> Record:
+            g.authorize("input")
+            if inp.cityId:
+                g.require_one("City", inp.cityId, "cityId")
+            if inp.vendorId:
+                g.require_one("Vendor", inp.vendorId, "vendorId")
+            key = {
+                "id": f"ApiKey:{public}",
+                "name": inp.name,
+                "role": inp.role,
+                "cityId": inp.cityId,
+                "vendorId": inp.vendorId,
+                "hash": _digest(secret),
+                "createdAt": now(),
+                "createdBy": actor.id,
+                "revokedAt": None,
+            }
+            g.run("apikey.create", {"rows": [key]})
+            for name in ("name", "role", "cityId", "vendorId"):
+                if key[name] is not None:
+                    g.journal.field(key["id"], name, None, key[name])
+            return key
+
+        return f"{KEY_PREFIX}_{public}_{secret}", self._write(actor, work)
+
+    @operation(Rule.of(), field="id")
+    def revoke_api_key(self, actor: Actor, key_id: str) -> Record:
+        def work(g: Graph) -> Record:
+            g.authorize("id")
+            found = g.run("apikey.get", {"ids": [key_id]})
+            if not found:
+                raise UserErrors.one(Code.NOT_FOUND, "id", f"no API key {key_id}")
+            if found[0]["k"].get("revokedAt"):
+                raise UserErrors.one(Code.INVALID_STATE, "id", f"{key_id} is already revoked")
+            at = now()
+            g.run("apikey.revoke", {"id": key_id, "at": at})
+            g.journal.field(key_id, "revokedAt", None, at)
+            return api_key_record({**found[0]["k"], "revokedAt": at})
+
+        return self._write(actor, work)
+
+    def api_keys(self) -> list[Record]:
+        return [api_key_record(row["k"]) for row in self.store.read("apikey.all")]
+
+    def has_admin_key(self) -> bool:
+        return self.store.read("apikey.admins", {"role": Role.ADMIN.value})[0]["count"] > 0
+
+    def authenticate(self, token: str) -> Actor | None:
+        """The actor an API key stands for; None for anything that is not a live key."""
+        prefix, _, rest = token.partition("_")
+        public, _, secret = rest.partition("_")
+        if prefix != KEY_PREFIX or not public or not secret:
+            return None
+        rows = self.store.read("apikey.get", {"ids": [f"ApiKey:{public}"]})
+        if not rows:
+            return None
+        key = rows[0]["k"]
+        if key.get("revokedAt") or not hmac.compare_digest(key["hash"], _digest(secret)):
+            return None
+        return Actor(key["id"], key["name"], Role(key["role"]), key.get("cityId"), key.get("vendorId"))
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def api_key_record(key: dict[str, Any]) -> Record:
+    """A key's record without its hash."""
+    return {p.name: key.get(p.name) for p in INTERNAL["ApiKey"] if p.name != "hash"}

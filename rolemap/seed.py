@@ -120,7 +120,7 @@ def seed_bundle(seed_dir: Path) -> dict[str, Any]:
             )
 
     for path in files:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = _load(path)
         unknown = set(doc) - set(LISTS) - set(EDGE_LISTS) - {"source"}
         if unknown:
             raise BundleError([f"{path.name}: unknown lists {', '.join(sorted(unknown))}"])
@@ -128,7 +128,7 @@ def seed_bundle(seed_dir: Path) -> dict[str, Any]:
         if source is not None:
             check(f"{path.name}: top-level source", source)
         for list_name, (label, links) in LISTS.items():
-            for i, raw in enumerate(doc.get(list_name) or []):
+            for i, raw in enumerate(_records(path, doc, list_name)):
                 record = {**DEFAULTS.get(label, {}), **raw}
                 if source and "source" not in record:
                     record["source"] = source
@@ -144,7 +144,7 @@ def seed_bundle(seed_dir: Path) -> dict[str, Any]:
                         rels.setdefault(rel, []).append({"src": pair[0], "dst": pair[1]})
                 nodes[label].append(record)
         for list_name, (rel, src_field, dst_field) in EDGE_LISTS.items():
-            for i, raw in enumerate(doc.get(list_name) or []):
+            for i, raw in enumerate(_records(path, doc, list_name)):
                 row = dict(raw)
                 row["src"] = row.pop(src_field, None)
                 row["dst"] = row.pop(dst_field, None)
@@ -156,3 +156,33 @@ def seed_bundle(seed_dir: Path) -> dict[str, Any]:
     if problems:
         raise BundleError(problems)
     return {"format": FORMAT, "version": VERSION, "nodes": nodes, "relationships": rels}
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """A seed file's mapping of lists, or BundleError naming the file and what is wrong."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise BundleError([f"{path.name}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
+    except UnicodeDecodeError as exc:
+        raise BundleError([f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise BundleError(
+            [f"{path.name}: must be a mapping of lists (cities:, services:, …), not a {type(doc).__name__}"]
+        )
+    return doc
+
+
+def _records(path: Path, doc: dict[str, Any], list_name: str) -> list[dict[str, Any]]:
+    """The records of one list: it must be a list of mappings."""
+    items = doc.get(list_name) or []
+    if not isinstance(items, list):
+        raise BundleError([f"{path.name}: {list_name}: must be a list, not a {type(items).__name__}"])
+    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if bad:
+        raise BundleError([f"{path.name}: {list_name}[{i}]: must be a mapping of fields" for i in bad])
+    return items

@@ -25,8 +25,10 @@ CREATE INDEX service_lifecycle_index IF NOT EXISTS FOR (n:Service) ON (n.lifecyc
 CREATE CONSTRAINT pilot_id_unique IF NOT EXISTS FOR (n:Pilot) REQUIRE n.id IS UNIQUE;
 CREATE INDEX pilot_title_index IF NOT EXISTS FOR (n:Pilot) ON (n.title);
 CREATE INDEX pilot_status_index IF NOT EXISTS FOR (n:Pilot) ON (n.status);
+CREATE CONSTRAINT change_id_unique IF NOT EXISTS FOR (n:Change) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT decision_id_unique IF NOT EXISTS FOR (n:Decision) REQUIRE n.id IS UNIQUE;
 CREATE INDEX decision_outcome_index IF NOT EXISTS FOR (n:Decision) ON (n.outcome);
 CREATE INDEX decision_decidedat_index IF NOT EXISTS FOR (n:Decision) ON (n.decidedAt);
 CREATE CONSTRAINT registry_id_unique IF NOT EXISTS FOR (n:Registry) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT key_id_unique IF NOT EXISTS FOR (n:Key) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT apikey_id_unique IF NOT EXISTS FOR (n:ApiKey) REQUIRE n.id IS UNIQUE;

@@ -14,8 +14,10 @@ from starlette.testclient import TestClient
 
 from rolemap.api.app import create_app
 from rolemap.bundle import export_bundle
+from rolemap.domain.actors import Actor, Role
 from rolemap.graph.ladybug_store import LadybugStore
 from rolemap.graph.schema import NODES
+from rolemap.registry import Registry
 
 REPO = Path(__file__).resolve().parent.parent
 NEO4J_URI = os.environ.get("ROLEMAP_TEST_NEO4J_URI")
@@ -48,9 +50,12 @@ def neo4j_settings() -> dict[str, str]:
 
 
 def wipe(store) -> None:
-    """Delete every record (the registry head stays, so revisions only ever grow)."""
+    """Delete every record, change and key (the registry head stays, so revisions only grow)."""
     store.write(
-        lambda tx: [tx.run(f"node.delete_all.{label}") for label in NODES] + [tx.run("key.delete_all")]
+        lambda tx: (
+            [tx.run(f"node.delete_all.{label}") for label in NODES]
+            + [tx.run("key.delete_all"), tx.run("apikey.delete_all")]
+        )
     )
 
 
@@ -112,14 +117,34 @@ def ladybug_store(tmp_path):
 
 class Api:
     """Calls /graphql like a client: `api(query, **variables)` returns `data`, failing the test
-    on any GraphQL error; `api.raw(...)` returns the whole response body."""
+    on any GraphQL error; `api.raw(...)` returns the whole response body. It sends `token` as a
+    bearer token (the `api` fixture's is an ADMIN key); `api.as_(token)` calls as someone else,
+    `api.as_(None)` anonymously."""
 
-    def __init__(self, client: TestClient, store) -> None:
+    def __init__(self, client: TestClient, store, token: str | None = None) -> None:
         self.client = client
         self.store = store
+        self.token = token
+
+    def as_(self, token: str | None) -> Api:
+        return Api(self.client, self.store, token)
+
+    def key(self, role: str, city: str | None = None, vendor: str | None = None) -> Api:
+        """A client with a new API key of this role and scope (made with this client's key)."""
+        scope = {"cityId": city, "vendorId": vendor}
+        data = self(
+            CREATE_KEY, input={"role": role, "name": f"{role} {city or vendor or ''}".strip(), **scope}
+        )
+        assert data["createApiKey"]["errors"] == [], data
+        return self.as_(data["createApiKey"]["key"])
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
 
     def raw(self, query: str, **variables) -> dict:
-        response = self.client.post("/graphql", json={"query": query, "variables": variables})
+        response = self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers()
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -129,16 +154,27 @@ class Api:
         return body["data"]
 
     def statements(self, query: str, **variables) -> int:
-        """How many store statements one request takes."""
+        """How many store statements one request takes, read anonymously (reads are public)."""
         before = self.store.statement_count
-        self(query, **variables)
+        self.as_(None)(query, **variables)
         return self.store.statement_count - before
+
+
+CREATE_KEY = """mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
+  key apiKey { id role } errors { code field message } } }"""
+TEST_ADMIN = Actor("cli:tests", "tests", Role.ADMIN)
+
+
+def admin_key(store) -> str:
+    """An ADMIN key made straight through the use case, as `rolemap keys create` does."""
+    key, _ = Registry(store).create_api_key(TEST_ADMIN, {"role": "ADMIN", "name": "tests"})
+    return key
 
 
 @pytest.fixture
 def api(store):
     with TestClient(create_app(store)) as client:
-        yield Api(client, store)
+        yield Api(client, store, admin_key(store))
 
 
 def snapshot(store) -> dict:

@@ -39,9 +39,12 @@ def get(url: str, timeout: float = 5) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def post(url: str, query: str, variables: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
+def post(
+    url: str, query: str, variables: dict | None = None, timeout: float = 30, token: str | None = None
+) -> tuple[int, dict]:
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json", **({"authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
@@ -52,7 +55,9 @@ def post(url: str, query: str, variables: dict | None = None, timeout: float = 3
 class Server:
     """`rolemap serve` in its own process on a free loopback port."""
 
-    def __init__(self, env: dict[str, str], *args: str) -> None:
+    def __init__(self, env: dict[str, str], *args: str, token: str | None = None) -> None:
+        self.token = token
+        """Sent as the bearer token with every `graphql` request."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
@@ -79,7 +84,7 @@ class Server:
 
     def graphql(self, query: str, **variables) -> dict:
         """`data` of a request that must succeed."""
-        status, body = post(f"{self.base}/graphql", query, variables)
+        status, body = post(f"{self.base}/graphql", query, variables, token=self.token)
         assert status == 200 and "errors" not in body, body
         return body["data"]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -296,3 +298,171 @@ def test_role_map_names_its_vendors_from_the_index(graph_api):
     query = '{ roleMap(cityId: "City:a") { rows { capability { name } cells { vendor { name } role } } } }'
     graph_api(query)  # builds the index
     assert graph_api.statements(query) == HEAD
+
+
+# CSV injection (OWASP): a text cell that starts like a formula comes out prefixed with `'`. -------
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def evil(trigger: str, what: str, i: int) -> str:
+    return f"{trigger}{what}{i}+cmd|' /C calc'!A0"
+
+
+def hostile_registry() -> dict:
+    """A city whose vendors, services, capabilities, pilots and decisions all start like formulas,
+    one of each per trigger character."""
+    nodes = {
+        "City": [{"id": "City:c", "name": "C", "kind": "MUNICIPALITY"}],
+        "Capability": [],
+        "Vendor": [],
+        "Service": [],
+        "Pilot": [],
+        "Decision": [],
+    }
+    rels = {t: [] for t in ("OFFERS", "HAS_CAPABILITY", "USES", "RUNS", "TRIALS", "DECIDED")}
+    for i, t in enumerate(TRIGGERS):
+        nodes["Capability"].append({"id": f"Capability:k{i}", "name": evil(t, "capability", i)})
+        nodes["Vendor"].append({"id": f"Vendor:v{i}", "name": evil(t, "vendor", i)})
+        nodes["Service"].append({"id": f"Service:s{i}", "name": evil(t, "service", i), "lifecycle": "ACTIVE"})
+        dates = {"startDate": "2024-01-01", "endDate": "2024-06-30"}
+        nodes["Pilot"] += [
+            {"id": f"Pilot:p{i}", "title": evil(t, "pilot", i), "status": "DECIDED", **dates},
+            {"id": f"Pilot:open{i}", "title": evil(t, "awaiting", i), "status": "ENDED", **dates},
+        ]
+        nodes["Decision"].append(
+            {
+                "id": f"Decision:d{i}",
+                "outcome": "DEVELOP",
+                "rationale": evil(t, "rationale", i),
+                "lessons": [evil(t, "lesson", i)],
+                "nextSteps": [evil(t, "next", i)],
+                "decidedBy": evil(t, "cio", i),
+                "procurementRef": evil(t, "ref", i),
+                "decidedAt": "2025-03-01T00:00:00Z",
+            }
+        )
+        rels["OFFERS"].append({"src": f"Vendor:v{i}", "dst": f"Service:s{i}"})
+        rels["HAS_CAPABILITY"].append({"src": f"Service:s{i}", "dst": f"Capability:k{i}"})
+        rels["USES"].append({"src": "City:c", "dst": f"Service:s{i}"})
+        rels["RUNS"] += [{"src": "City:c", "dst": f"Pilot:p{i}"}, {"src": "City:c", "dst": f"Pilot:open{i}"}]
+        rels["TRIALS"] += [{"src": f"Pilot:p{i}", "dst": f"Service:s{i}"}]
+        rels["DECIDED"].append({"src": f"Pilot:p{i}", "dst": f"Decision:d{i}"})
+    return {"format": "rolemap-bundle", "version": 1, "nodes": nodes, "relationships": rels}
+
+
+def import_unchecked(store, monkeypatch) -> None:
+    """Import `hostile_registry` as data stored before the text rules were: the API and the importer
+    now strip and refuse leading tabs and CRs, so the rules are switched off for it."""
+    import rolemap.bundle
+
+    with monkeypatch.context() as m:
+        m.setattr(rolemap.bundle, "check_text", lambda value, rule: value)
+        import_bundle(store, hostile_registry())
+
+
+def assert_neutralised(text: str, *kinds: str) -> None:
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    for cell in cells:
+        assert not cell.startswith(TRIGGERS), repr(cell)
+    for i, t in enumerate(TRIGGERS):
+        for what in kinds:
+            assert "'" + evil(t, what, i) in cells, (what, t)
+
+
+def test_the_role_map_csv_neutralises_formulas(api, store, monkeypatch):
+    import_unchecked(store, monkeypatch)
+    response = api.client.get("/rolemap/City:c.csv")
+    assert response.status_code == 200
+    assert_neutralised(response.text, "vendor", "capability")
+
+
+def test_the_decisions_csv_neutralises_formulas(api, store, monkeypatch):
+    import_unchecked(store, monkeypatch)
+    response = api.client.get("/decisions.csv")
+    assert response.status_code == 200
+    assert_neutralised(response.text, "pilot", "rationale", "lesson", "next", "cio", "ref")
+
+
+def test_the_report_csv_neutralises_formulas(tmp_path, monkeypatch):
+    from rolemap.graph.ladybug_store import LadybugStore
+
+    from .conftest import REPO
+    from .processes import clean_env
+
+    db = tmp_path / "db"
+    store = LadybugStore(db)
+    store.apply_schema()
+    try:
+        import_unchecked(store, monkeypatch)
+    finally:
+        store.close()
+    result = subprocess.run(  # bytes: text mode would turn the CRs in cells into newlines
+        [
+            sys.executable,
+            "-m",
+            "rolemap.cli",
+            "report",
+            "--city",
+            "City:c",
+            "--year",
+            "2025",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        env=clean_env({"ROLEMAP_DB": str(db)}),
+        cwd=REPO,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert_neutralised(result.stdout.decode(), "pilot", "awaiting", "rationale", "lesson")
+
+
+def test_a_csv_cell_is_left_alone_unless_it_starts_like_a_formula():
+    from rolemap.analysis.tables import safe_cell
+
+    assert [safe_cell(v) for v in ("Chatbot", "a=b", "2025-03-01", "Pilot:x", "", 3, -3)] == [
+        "Chatbot",
+        "a=b",
+        "2025-03-01",
+        "Pilot:x",
+        "",
+        3,
+        -3,
+    ]
+    assert [safe_cell(t + "x") for t in TRIGGERS] == ["'" + t + "x" for t in TRIGGERS]
+
+
+@pytest.mark.parametrize(
+    "city_id",
+    [
+        'City:"x"',
+        "City:a\r\nSet-Cookie: x=1",
+        "City:a;filename=evil.exe",
+        "City:Øresund ümlaut",
+        "City:..\\..\\etc",
+        "City:" + "x" * 500,
+    ],
+)
+def test_a_csv_file_name_keeps_only_safe_characters(api, monkeypatch, city_id):
+    import re
+    from urllib.parse import quote
+
+    import rolemap.api.app
+
+    path = f"/rolemap/{quote(city_id, safe='')}.csv"
+    assert api.client.get(path).status_code == 404  # no such city, as before
+    monkeypatch.setattr(rolemap.api.app, "role_map_table", lambda index, city: "capability\n")
+    response = api.client.get(path)
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(r'attachment; filename="rolemap-[A-Za-z0-9._-]{1,100}\.csv"', disposition), (
+        disposition
+    )
+    assert disposition.startswith('attachment; filename="rolemap-City-')
+
+
+def test_a_csv_file_name_of_a_plain_id_is_unchanged(graph_api):
+    response = graph_api.client.get("/rolemap/City:a.csv")
+    assert response.headers["content-disposition"] == 'attachment; filename="rolemap-City-a.csv"'

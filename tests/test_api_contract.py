@@ -3,6 +3,8 @@ each refused with its code and leaving the graph unchanged."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .conftest import snapshot
@@ -488,3 +490,80 @@ def test_bulk_registration_is_all_or_nothing_and_idempotent(api, world, store):
     assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "input[1].vendorId")]
     assert snapshot(store) == before
     assert api(BULK, items=[])["registerServices"]["errors"][0]["code"] == "REQUIRED"
+
+
+# Texts: the rules the importer shares (rolemap.domain.rules). ------------------------------------
+
+TEXT_CASES = [
+    ("NUL in a name", "registerVendor", "{name: $t}", "Bots\x00Oy", "INVALID", "name"),
+    ("newline in a name", "registerVendor", "{name: $t}", "Bots\nOy", "INVALID", "name"),
+    (
+        "escape in a business id",
+        "registerVendor",
+        '{name: "X", businessId: $t}',
+        "1\x1b[31m",
+        "INVALID",
+        "businessId",
+    ),
+    ("CR in a description", "createTheme", '{name: "T", description: $t}', "a\rb", "INVALID", "description"),
+    (
+        "C1 control in a description",
+        "createTheme",
+        '{name: "T", description: $t}',
+        "a\x85b",
+        "INVALID",
+        "description",
+    ),
+    ("lone surrogate in a name", "createTheme", "{name: $t}", "T\ud800", "INVALID", "name"),
+    (
+        "newline in a translated name",
+        "createTheme",
+        '{name: "T", names: [{lang: "fi", text: $t}]}',
+        "a\nb",
+        "INVALID",
+        "names[0].text",
+    ),
+    (
+        "a translated name too long",
+        "createTheme",
+        '{name: "T", names: [{lang: "fi", text: $t}]}',
+        "x" * 201,
+        "TOO_LONG",
+        "names[0].text",
+    ),
+    (
+        "tab in a website",
+        "registerVendor",
+        '{name: "X", website: $t}',
+        "https://x.fi/\t",
+        "INVALID",
+        "website",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "mutation", "input_", "text", "code", "field"), TEXT_CASES, ids=[c[0] for c in TEXT_CASES]
+)
+def test_control_characters_are_refused_in_every_text(api, store, case, mutation, input_, text, code, field):
+    result = mutation.replace("register", "").replace("create", "").lower()
+    query = f"mutation($t: String!) {{ {mutation}(input: {input_}) {{ {result} {{ id }} {ERRORS} }} }}"
+    before = snapshot(store)
+    body = json.dumps({"query": query, "variables": {"t": text}})  # \u escapes: a lone surrogate too
+    headers = {"content-type": "application/json", **api.headers()}
+    response = api.client.post("/graphql", content=body, headers=headers)
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    payload = response.json()["data"][mutation]
+    assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, field)], payload
+    assert payload[result] is None
+    assert snapshot(store) == before
+
+
+def test_multi_line_texts_keep_newlines_and_tabs(api):
+    text = "First line\n\tindented second line"
+    out = api(
+        """mutation($d: String!) { createTheme(input: {name: "T", description: $d,
+           descriptions: [{lang: "fi", text: $d}]}) { theme { id description } errors { code field } } }""",
+        d=text,
+    )["createTheme"]
+    assert out["errors"] == [] and out["theme"]["description"] == text

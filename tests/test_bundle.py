@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from rolemap.bundle import BundleError, export_bundle, import_bundle, parse_bundle
+from rolemap.bundle import DATA_LABELS, BundleError, export_bundle, import_bundle, parse_bundle
 from rolemap.graph.schema import NODES
 from rolemap.seed import ILLUSTRATIVE, declared_sources, default_seed_dir, seed_bundle
 
@@ -43,7 +43,7 @@ def test_sample_role_map_size_and_sources(sample):
         for record in records:
             assert record.get("source") in SOURCES, f"{label} {record['id']} names no source document"
     counts = {label: len(records) for label, records in nodes.items()}
-    assert all(counts[label] > 0 for label in NODES), counts
+    assert all(counts[label] > 0 for label in DATA_LABELS), counts
 
 
 def test_the_sample_declares_its_five_source_documents_and_cites_each():
@@ -235,3 +235,163 @@ def test_a_misspelt_seed_list_is_refused(tmp_path):
     (tmp_path / "a.yaml").write_text("source: illustrative\nvendor:\n  - id: Vendor:x\n    name: X\n")
     with pytest.raises(BundleError, match="a.yaml: unknown lists vendor"):
         seed_bundle(tmp_path)
+
+
+# The importer applies the API's rules (rolemap.domain.rules) to every record. -------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("nodes/City/0/name", "x" * 201, "field name: must be at most 200 characters"),
+        ("nodes/City/0/name", "   ", "field name: must not be empty"),
+        ("nodes/City/0/code", "", "field code: must not be empty"),
+        ("nodes/City/0/description", "x" * 10_001, "field description: must be at most 10000 characters"),
+        (
+            "nodes/City/0/description_fi",
+            "x" * 10_001,
+            "field description_fi: must be at most 10000 characters",
+        ),
+        ("nodes/Goal/0/name_fi", "x" * 201, "field name_fi: must be at most 200 characters"),
+        ("nodes/City/0/name", "Oulu\x00", "field name: must not contain a control character (U+0000)"),
+        (
+            "nodes/City/0/name_fi",
+            "Oulu\nkaupunki",
+            "field name_fi: must not contain a control character (U+000A)",
+        ),
+        ("nodes/Vendor/0/name", "Tab\tbed", "field name: must not contain a control character (U+0009)"),
+        (
+            "nodes/City/0/description",
+            "a\x1bb",
+            "field description: must not contain a control character (U+001B)",
+        ),
+        (
+            "nodes/Decision/0/rationale",
+            "a\x85b",
+            "field rationale: must not contain a control character (U+0085)",
+        ),
+        (
+            "nodes/Decision/0/lessons",
+            ["ok", "a\rb"],
+            "field lessons: must not contain a control character (U+000D)",
+        ),
+        ("nodes/City/0/name", "a\ud800", "field name: must not contain a lone surrogate (U+D800)"),
+        (
+            "nodes/Vendor/0/website",
+            "javascript:alert(1)",
+            "field website: must be an http(s) URL with a host",
+        ),
+        ("nodes/Vendor/0/website", "http://[::1", "field website: must be an http(s) URL with a host"),
+        ("nodes/Vendor/0/country", "FIN", "field country: must be at most 2 characters"),
+        ("nodes/City/0/population", -1, "field population: must not be negative"),
+        ("nodes/City/0/population", 2**63, "field population: is too large a number"),
+        ("nodes/Goal/0/targetYear", 1800, "field targetYear: must be between 1900 and 2200"),
+        ("nodes/Pilot/0/budgetEur", float("nan"), "field budgetEur: must be a finite number"),
+        ("nodes/Pilot/0/budgetEur", 10**400, "field budgetEur: is too large a number"),
+        ("nodes/Pilot/0/startDate", 20010101, "field startDate: 20010101 is not a date"),
+        (
+            "nodes/Pilot/0/successCriteria",
+            "not json",
+            "field successCriteria: must be a JSON list of records",
+        ),
+        (
+            "nodes/Pilot/0/successCriteria",
+            '[{"name": ""}]',
+            "field successCriteria: must be a JSON list of records: [0].name",
+        ),
+        (
+            "nodes/Pilot/0/successCriteria",
+            '[{"name": "a"}, {"name": "a"}]',
+            "field successCriteria: must be a JSON list of records: the list: each success criterion needs its own name",
+        ),
+        (
+            "nodes/Decision/0/results",
+            '[{"name": "a"}]',
+            "field results: must be a JSON list of records: [0].met",
+        ),
+        ("nodes/Theme/0/id", "Theme:Elderly Care", "field id: must be a string 'Theme:<slug>'"),
+        ("nodes/Theme/0/id", "Theme:-x", "field id: must be a string 'Theme:<slug>'"),
+        ("nodes/Theme/0/id", "Theme:" + "a" * 81, "field id: must be a string 'Theme:<slug>'"),
+        ("nodes/Theme/0/id", 7, "field id: must be a string 'Theme:<slug>'"),
+        (
+            "relationships/STANCE/0/rationale",
+            "x\x00",
+            "field rationale: must not contain a control character",
+        ),
+        ("relationships/USES/0/since", {"y": 2020}, "field since: {'y': 2020} is not a date"),
+        ("relationships/RUNS/0/src", ["City:oulu"], "field src: no node ['City:oulu'] in the bundle"),
+    ],
+)
+def test_the_importer_applies_the_api_rules(sample, path, value, message):
+    with pytest.raises(BundleError) as caught:
+        parse_bundle(bad(sample, path, value))
+    assert message in str(caught.value)
+    assert f".{path.split('/')[1]}[" in str(caught.value)  # names the record
+
+
+def test_multi_line_texts_keep_newlines_and_tabs_and_texts_are_stripped(sample):
+    text = "First line\n\tindented second line"
+    bundle = bad(bad(sample, "nodes/City/0/description", text), "nodes/City/0/name", "  Oulu  ")
+    nodes, _ = parse_bundle(bundle)
+    assert (nodes["City"][0]["description"], nodes["City"][0]["name"]) == (text, "Oulu")
+
+
+def test_success_criteria_are_written_as_the_api_writes_them(sample):
+    bundle = bad(sample, "nodes/Pilot/0/successCriteria", '[{"name": "Use", "target": 70}]')
+    nodes, _ = parse_bundle(bundle)
+    assert nodes["Pilot"][0]["successCriteria"] == '[{"name": "Use", "target": 70.0, "unit": null}]'
+
+
+def test_ids_the_api_makes_are_valid_bundle_ids():
+    from rolemap.domain.rules import check_id
+    from rolemap.graph.access import new_id
+
+    for name in ("Oulu", "Äänekosken kaupunki – digituki", "x" * 300, "!!!", "", "Chatbot 2.0 (pilot)"):
+        for label in NODES:
+            assert check_id(new_id(label, name), label)
+
+
+def test_the_importer_and_the_api_check_the_same_json_lists():
+    from rolemap import bundle
+    from rolemap.domain import inputs
+
+    assert set(bundle.JSON_LISTS) == set(inputs.JSON_LISTS)
+
+
+FUZZ_VALUES = [
+    None, 0, -1, 1.5, 10**30, float("inf"), float("nan"), True, "", " ", "x" * 20_000, "a\x00b", "\ud800",
+    "a\r\nb", {}, {"a": [1]}, [], [1], ["a", None], [{}], "2024-01-01", "0001-01-01T00:00:00+05:00",
+    "City:a", "[]", '[{"name": 1}]', "http://[::1",
+]  # fmt: skip
+
+
+def test_every_malformed_value_anywhere_is_a_bundle_error():
+    """Each value above in every field of the first record of each list, in place of that record and of
+    each list, and at the top level, of a small registry: `parse_bundle` raises `BundleError` with short problem lines, or accepts it."""
+    from .test_analysis import registry
+
+    base = registry()
+    base["nodes"]["City"][0].update(population=3, website="https://x.fi", code="X", country="FI", name_fi="X")
+    base["nodes"]["Pilot"][0].update(startDate="2024-01-01", budgetEur=3.0, successCriteria='[{"name": "a"}]')
+    base["nodes"]["Goal"] = [{"id": "Goal:g", "name": "G", "targetYear": 2030}]
+    base["relationships"]["STANCE"] = [
+        {
+            "src": "City:a",
+            "dst": "Capability:chat",
+            "ring": "TRIAL",
+            "since": "2024-01-01T00:00:00Z",
+            "rationale": "r",
+        }
+    ]
+    parse_bundle(copy.deepcopy(base))
+    paths = ["format", "version", "nodes", "relationships", "extra"]
+    for section in ("nodes", "relationships"):
+        for key, rows in base[section].items():
+            paths += [f"{section}/{key}", f"{section}/{key}/0"]  # the first record of each stands for all
+            paths += [f"{section}/{key}/0/{field}" for field in rows[0]]
+    for path in paths:
+        for value in FUZZ_VALUES:
+            try:
+                parse_bundle(bad(base, path, value))
+            except BundleError as exc:
+                assert all(len(line) <= 400 for line in str(exc).splitlines()), (path, value)

@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+import select
+import socket
+import time
 
 import pytest
+from graphql import (
+    Undefined,
+    get_named_type,
+    get_nullable_type,
+    is_enum_type,
+    is_input_object_type,
+    is_interface_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
 from starlette.testclient import TestClient
 
 from rolemap.api.app import create_app
+from rolemap.api.schema import schema
+from rolemap.config import ConfigError, Settings
+
+from .processes import Server
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -122,3 +141,197 @@ def test_readiness_reports_a_store_that_does_not_answer(tmp_path):
         r = c.get("/readyz")
     assert r.status_code == 503
     assert r.json()["status"] == "unavailable"
+
+
+# Sizes: the body bounded in bytes, its JSON in nesting ----------------------------------------
+
+
+def body(variables: dict | None = None, query: str = "{ themes { totalCount } }") -> bytes:
+    return json.dumps({"query": query, "variables": variables or {}}).encode()
+
+
+def post_body(client, content, **headers):
+    return client.post("/graphql", content=content, headers={"content-type": "application/json", **headers})
+
+
+def test_a_body_over_the_limit_is_413(ladybug_store):
+    with TestClient(create_app(ladybug_store, max_body_bytes=4096)) as c:
+        r = post_body(c, body({"x": "y" * 5000}))  # with Content-Length
+        assert r.status_code == 413
+        assert "4,096 allowed" in r.json()["errors"][0]["message"]
+        r = post_body(c, iter([body({"x": "y" * 5000})]))  # chunked, no Content-Length
+        assert r.status_code == 413
+        assert post_body(c, body({"x": "y" * 3000})).json() == {"data": {"themes": {"totalCount": 0}}}
+
+
+def test_the_default_limit_is_one_mebibyte(client):
+    assert Settings().max_body_bytes == 1_048_576
+    assert post_body(client, body({"x": "y" * 1_000_000})).status_code == 200
+    assert post_body(client, body({"x": "y" * 1_100_000})).status_code == 413
+
+
+def test_the_body_limit_is_a_setting():
+    assert Settings.from_env({"ROLEMAP_MAX_BODY_BYTES": "2048"}).max_body_bytes == 2048
+    for bad, fragment in [("12", "outside 1024..1073741824"), ("1MB", "not a whole number")]:
+        with pytest.raises(ConfigError, match=f"ROLEMAP_MAX_BODY_BYTES.*{fragment}"):
+            Settings.from_env({"ROLEMAP_MAX_BODY_BYTES": bad})
+
+
+def test_json_nested_too_deep_is_400_not_500(client):
+    deep = (
+        b'{"query": "{ themes { totalCount } }", "variables": {"x": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}}"
+    )
+    r = post_body(client, deep)  # a RecursionError in json.loads before: 500
+    assert r.status_code == 400
+    assert "nested more than 64 levels" in r.json()["errors"][0]["message"]
+    nested = lambda levels: json.loads("[" * levels + "]" * levels)  # noqa: E731
+    assert post_body(client, body({"x": nested(62)})).status_code == 200  # 64 with the two objects
+    assert post_body(client, body({"x": nested(63)})).status_code == 400
+    brackets_in_strings = body({"x": "[" * 10_000, "y": ["]" * 10_000]})
+    assert post_body(client, brackets_in_strings).status_code == 200
+    r = client.get(
+        "/graphql", params={"query": "{ themes { totalCount } }", "variables": "[" * 5000 + "]" * 5000}
+    )
+    assert r.status_code == 400 and "`variables` is JSON nested" in r.json()["errors"][0]["message"]
+
+
+def test_json_that_python_cannot_read_is_400_not_500(client):
+    huge_number = b'{"query": "{ themes { totalCount } }", "variables": {"n": 1' + b"0" * 5000 + b"}}"
+    r = post_body(client, huge_number)
+    assert r.status_code == 400 and "not JSON" in r.json()["errors"][0]["message"]
+    r = post_body(client, b'{"query": "\xff"}')  # not UTF-8
+    assert r.status_code == 400 and "not JSON" in r.json()["errors"][0]["message"]
+    # An open string full of escaped quotes: the nesting check reads it once, not once per quote.
+    started = time.monotonic()
+    r = post_body(client, b'{"query": "' + b'\\"' * 400_000)
+    assert r.status_code == 400 and "not JSON" in r.json()["errors"][0]["message"]
+    assert time.monotonic() - started < 5
+
+
+def raw_post(port: int, headers: dict[str, str], chunks: list[bytes], answer_after: int) -> tuple[int, int]:
+    """POST /graphql over a plain socket, chunked unless `headers` give a Content-Length; stops
+    sending as soon as the server answers, which it must once `answer_after` bytes are sent. The
+    status, and how many body bytes were sent."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        chunked = "Content-Length" not in headers
+        head = {"Host": "127.0.0.1", "Content-Type": "application/json", **headers}
+        if chunked:
+            head["Transfer-Encoding"] = "chunked"
+        sock.sendall(
+            (
+                "POST /graphql HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in head.items()) + "\r\n"
+            ).encode()
+        )
+        sent = 0
+        for chunk in chunks:
+            waiting = 5 if sent >= answer_after else 0
+            if select.select([sock], [], [], waiting)[0]:
+                break
+            try:
+                sock.sendall(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" if chunked else chunk)
+            except OSError:
+                break
+            sent += len(chunk)
+        else:
+            if chunked:
+                sock.sendall(b"0\r\n\r\n")
+        assert select.select([sock], [], [], 10)[0], "no answer"
+        return int(sock.recv(4096).split(b" ", 2)[1]), sent
+
+
+def test_a_live_server_answers_413_without_reading_the_whole_body(tmp_path):
+    limit = 65_536
+    env = {"ROLEMAP_DB": str(tmp_path / "served.lbug"), "ROLEMAP_MAX_BODY_BYTES": str(limit)}
+    with Server(env, "--no-seed") as server:
+        server.wait_ready()
+        # Declared too large: answered from the header, before any of the body.
+        status, sent = raw_post(server.port, {"Content-Length": "100000000"}, [b"{"] * 10, 0)
+        assert status == 413 and sent == 0
+        # Chunked: answered once the limit is passed; the other 15 MB are never sent.
+        status, sent = raw_post(server.port, {}, [b" " * 16_384] * 1000, limit + 1)
+        assert status == 413 and sent <= limit + 2 * 16_384
+        status, _ = raw_post(server.port, {}, [body({"x": "y" * 50_000})], limit + 1)
+        assert status == 200
+
+
+# An explicit null for an argument with a default -------------------------------------------
+
+SAMPLES = {
+    "ID": '"City:x"',
+    "String": '"x"',
+    "Int": "1",
+    "Float": "0.5",
+    "Boolean": "true",
+    "Date": '"2025-01-01"',
+}
+
+
+def literal(type_) -> str:
+    """Some valid literal of an input type (for the arguments a field requires)."""
+    nullable = get_nullable_type(type_)
+    if is_list_type(nullable):
+        return "[]"
+    if is_enum_type(nullable):
+        return next(iter(nullable.values))
+    if is_input_object_type(nullable):
+        required = {
+            k: f
+            for k, f in nullable.fields.items()
+            if is_non_null_type(f.type) and f.default_value is Undefined
+        }
+        return "{" + ", ".join(f"{k}: {literal(f.type)}" for k, f in required.items()) + "}"
+    return SAMPLES[nullable.name]
+
+
+def arguments_with_defaults():
+    gql = schema.graphql_schema
+    for type_ in gql.type_map.values():
+        if type_.name.startswith("__") or not (is_object_type(type_) or is_interface_type(type_)):
+            continue
+        for name, field in type_.fields.items():
+            for arg_name, arg in field.args.items():
+                if arg.default_value is not Undefined:
+                    yield type_, name, field, arg_name, arg
+
+
+def test_an_explicit_null_for_an_argument_with_a_default_is_a_graphql_error(client):
+    """`first: null` where `first` defaults to 50 used to reach the resolver and fail with a
+    Python message ("'<=' not supported between 'int' and 'NoneType'"). Every argument with a
+    default is non-null, so GraphQL refuses a null literal (validation) or variable (coercion)."""
+    gql = schema.graphql_schema
+    found = list(arguments_with_defaults())
+    assert len(found) >= 8
+    roots = {gql.query_type: "query", gql.mutation_type: "mutation"}
+    nullable = [
+        f"{t.name}.{n}({a}: {arg.type})" for t, n, _, a, arg in found if not is_non_null_type(arg.type)
+    ]
+    assert not nullable, f"arguments with a default that accept null (declare them required=True): {nullable}"
+    for type_, name, field, arg_name, arg in found:
+        if type_ not in roots:
+            continue
+        required = [
+            f"{k}: {literal(a.type)}"
+            for k, a in field.args.items()
+            if is_non_null_type(a.type) and a.default_value is Undefined
+        ]
+        selection = "" if is_leaf_type(get_named_type(field.type)) else "{ __typename }"
+        nullable = get_nullable_type(arg.type)
+        for query, variables in [
+            (f"{roots[type_]} {{ {name}({', '.join([*required, f'{arg_name}: null'])}) {selection} }}", {}),
+            (
+                f"{roots[type_]}($v: {nullable}) {{ {name}({', '.join([*required, f'{arg_name}: $v'])}) {selection} }}",
+                {"v": None},
+            ),
+        ]:
+            r = client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"accept": GRAPHQL_RESPONSE},
+            )
+            assert r.status_code == 400, (query, r.text)
+            message = r.json()["errors"][0]["message"]
+            assert "found null" in message or "must not be null" in message, (query, message)
+            assert not re.search(r"NoneType|not supported|unsupported operand", message), (query, message)

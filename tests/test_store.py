@@ -16,7 +16,7 @@ from rolemap.graph.ladybug_store import LadybugStore
 from rolemap.graph.statements import STATEMENTS
 from rolemap.graph.store import StoreError, StoreLockedError
 
-from .conftest import snapshot
+from .conftest import TEST_ADMIN, snapshot
 
 
 def test_a_failed_transaction_writes_nothing(store):
@@ -150,7 +150,7 @@ def test_a_database_from_before_keys_and_revisions_is_upgraded_at_open(tmp_path)
         assert graph.holder("Vendor", "businessId", "1234567-8") == "Vendor:v"
         assert graph.node("Service", "Service:s")["externalKey"] == "Vendor:v|ext-1"
         again = Registry(store).register_service(
-            {"vendorId": "Vendor:v", "externalId": "ext-1", "name": "S2"}
+            TEST_ADMIN, {"vendorId": "Vendor:v", "externalId": "ext-1", "name": "S2"}
         )
         assert again["id"] == "Service:s"
         assert graph.total("Service") == 1
@@ -169,15 +169,17 @@ def test_a_unique_value_claimed_meanwhile_is_a_duplicate_user_error(store, monke
     from rolemap.registry import Registry
 
     registry = Registry(store)
-    vendor = registry.register_vendor({"name": "Kiosk Oy", "businessId": "7654321-0"})["id"]
-    first = registry.register_service({"vendorId": vendor, "externalId": "k-1", "name": "Kiosk"})
+    vendor = registry.register_vendor(TEST_ADMIN, {"name": "Kiosk Oy", "businessId": "7654321-0"})["id"]
+    first = registry.register_service(TEST_ADMIN, {"vendorId": vendor, "externalId": "k-1", "name": "Kiosk"})
     before = snapshot(store)
     monkeypatch.setattr(Graph, "holder", lambda self, label, prop, value: None)  # the check saw nothing
     with pytest.raises(UserErrors) as caught:
-        registry.register_service({"vendorId": vendor, "externalId": "k-1", "name": "Kiosk again"})
+        registry.register_service(
+            TEST_ADMIN, {"vendorId": vendor, "externalId": "k-1", "name": "Kiosk again"}
+        )
     assert [(e.code, e.field) for e in caught.value.errors] == [(Code.DUPLICATE, "externalId")]
     with pytest.raises(UserErrors) as caught:
-        registry.register_vendor({"name": "Copy Oy", "businessId": "7654321-0"})
+        registry.register_vendor(TEST_ADMIN, {"name": "Copy Oy", "businessId": "7654321-0"})
     assert [(e.code, e.field) for e in caught.value.errors] == [(Code.DUPLICATE, "businessId")]
     assert snapshot(store) == before
     assert [

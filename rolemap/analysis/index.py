@@ -10,6 +10,7 @@ structure and the text the scores need are kept, not whole records.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -126,9 +127,16 @@ class RegistryIndex:
         into: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.uses_since: dict[tuple[str, str], object] = {}
         self.stances: dict[tuple[str, str], list[StanceChange]] = defaultdict(list)
+        self.claimed: set[tuple[str, str, str]] = set()
+        """Links a vendor claims and no city verified yet: (name, src, dst)."""
         for (rel, _, dst), rows in edges.items():
             name = f"{rel}>{dst}" if rel == "ADDRESSES" else rel
             for row in rows:
+                status = row.get("status")
+                if status == "REJECTED":
+                    continue  # a city said no: the link does not count anywhere
+                if status == "CLAIMED":
+                    self.claimed.add((name, row["src"], row["dst"]))
                 out[name][row["src"]].add(row["dst"])
                 into[name][row["dst"]].add(row["src"])
                 if rel == "USES":
@@ -139,6 +147,20 @@ class RegistryIndex:
         for history in self.stances.values():
             history.sort(key=lambda c: c.since, reverse=True)
         self.out, self.into = out, into
+        self._BASE = frozenset(self.__dict__) | {"_BASE"}
+        """What the constructor sets; the rest of `__dict__` is derived lazily (cached)."""
+
+    def verified(self) -> RegistryIndex:
+        """The same registry without the links still only claimed (`verifiedOnly` analyses):
+        built once per index, sharing everything but the links those claims touch."""
+        view = self.__dict__.get("_verified")
+        if view is None:
+            view = copy.copy(self)
+            view.__dict__ = {k: v for k, v in self.__dict__.items() if k in self._BASE}
+            view.out, view.into = _without(self.out, self.into, self.claimed)
+            view.claimed = set()
+            self.__dict__["_verified"] = view
+        return view
 
     # Structure --------------------------------------------------------------------------------
     def regions_of(self, city: str) -> set[str]:
@@ -309,6 +331,23 @@ class RegistryIndex:
     @cached_property
     def vendor_corpus(self) -> overlap.Corpus:
         return overlap.Corpus((self.vendor_item(v) for v in self.vendors), self.names, self.term_words)
+
+
+def _without(out: dict, into: dict, links: set[tuple[str, str, str]]) -> tuple[dict, dict]:
+    """Copies of the adjacency maps without `links`; only the touched sets are copied."""
+    out2 = {name: dict(by_src) for name, by_src in out.items()}
+    into2 = {name: dict(by_dst) for name, by_dst in into.items()}
+    for name, src, dst in links:
+        out2[name][src] = out2[name][src] - {dst}
+        into2[name][dst] = into2[name][dst] - {src}
+    return _defaulting(out2), _defaulting(into2)
+
+
+def _defaulting(maps: dict) -> dict:
+    found: dict = defaultdict(lambda: defaultdict(set))
+    for name, by_node in maps.items():
+        found[name] = defaultdict(set, by_node)
+    return found
 
 
 class IndexCache:

@@ -3,7 +3,6 @@ pilots awaiting a decision, the year's decisions by outcome, and the lessons lea
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from datetime import date
 from .closeout import Awaiting, awaiting_decision, decisions
 from .index import RegistryIndex
 from .queries import require
+from .tables import SafeWriter
 
 OUTCOME_ORDER = ("DEVELOP", "LEARNED", "DROP")
 
@@ -65,7 +65,7 @@ def markdown(index: RegistryIndex, report: CityReport) -> str:
 
 def table(index: RegistryIndex, report: CityReport) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(["section", "pilot_id", "pilot", "outcome_or_reason", "date", "days_overdue", "text"])
     for a in report.awaiting:
         writer.writerow(

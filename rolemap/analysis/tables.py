@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import Any
 
 from .closeout import decisions
 from .index import RegistryIndex
 from .queries import role_map
 
 OFFERED_IN_CSV = 5
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take for the start of a formula (OWASP, "CSV Injection")."""
+
+
+def safe_cell(value: Any) -> Any:
+    """A text cell that starts like a formula gets a leading `'`, so a spreadsheet shows it as text
+    instead of running it. Numbers are left alone; no text column holds a number or a date that
+    starts with one of these (dates are ISO, ids start with their label)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """`csv.writer` for every CSV rolemap produces: each cell goes through `safe_cell`, and every
+    cell is quoted (as OWASP recommends; it also keeps a carriage return inside a cell, which the
+    minimal quoting leaves bare, from starting a new row in a spreadsheet)."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([safe_cell(value) for value in row])
 
 
 def role_map_table(index: RegistryIndex, city_id: str) -> str:
@@ -19,7 +45,7 @@ def role_map_table(index: RegistryIndex, city_id: str) -> str:
     vendors = sorted({c.vendor for r in rows for c in r.cells if c.vendor}, key=lambda v: (index.names[v], v))
     in_house = any(c.vendor is None for r in rows for c in r.cells)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(
         ["capability", "capability_id", "stance", *(index.names[v] for v in vendors)]
         + (["in-house"] if in_house else [])
@@ -53,7 +79,7 @@ DECISION_COLUMNS = (
 def decisions_table(index: RegistryIndex, **filters) -> str:
     """The review list as CSV, newest first; lists are joined with " | "."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out)
     writer.writerow(DECISION_COLUMNS)
     for d in decisions(index, **filters):
         pilot = next(iter(sorted(index.into["DECIDED"].get(d["id"], ()))), "")

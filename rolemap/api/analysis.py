@@ -209,11 +209,13 @@ class RadarEntry(graphene.ObjectType):
         return await _nodes(info, entry.suggested_from, keep_order=True)
 
 
-async def analyse(info, fn, *args, **kwargs):
-    """Run an analysis on the current index; bad input becomes a GraphQL error with its code."""
+async def analyse(info, fn, *args, verified_only: bool = False, **kwargs):
+    """Run an analysis on the current index (without unverified claims when `verified_only`); bad
+    input becomes a GraphQL error with its code."""
 
     def work():
-        return fn(info.context.index(), *args, **kwargs)
+        index = info.context.index()
+        return fn(index.verified() if verified_only else index, *args, **kwargs)
 
     try:
         return await info.context.call(work)
@@ -384,7 +386,9 @@ REVIEW_FILTERS = {
     "capability_id": graphene.ID(),
     "since": graphene.Date(description="Decided on or after this day (UTC)."),
     "until": graphene.Date(description="Decided on or before this day (UTC)."),
-    "current_only": graphene.Boolean(default_value=False, description="Leave out superseded decisions."),
+    "current_only": graphene.Boolean(
+        required=True, default_value=False, description="Leave out superseded decisions."
+    ),
 }
 
 
@@ -392,6 +396,13 @@ def review_filters(given: dict) -> dict:
     """The review filters among a resolver's GraphQL arguments, as `closeout.decisions` keywords."""
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in given.items() if k in REVIEW_FILTERS}
     return values
+
+
+VERIFIED_ONLY = graphene.Boolean(
+    required=True,
+    default_value=False,
+    description="Count only links the cities verified, not vendors' claims still waiting for them.",
+)
 
 
 class AnalysisQuery(graphene.ObjectType):
@@ -411,7 +422,9 @@ class AnalysisQuery(graphene.ObjectType):
     pilots_awaiting_decision = paged(
         AwaitingDecisionConnection,
         city_id=graphene.ID(description="A city, or a region with its members; all cities when left out."),
-        overdue_days=graphene.Int(default_value=0, description="Only those at least this many days overdue."),
+        overdue_days=graphene.Int(
+            required=True, default_value=0, description="Only those at least this many days overdue."
+        ),
         description="The procurement queue: pilots past their end, or ended or cancelled, with no decision; "
         "most overdue first.",
     )
@@ -421,30 +434,35 @@ class AnalysisQuery(graphene.ObjectType):
         required=True,
         scope=OverlapScope(required=True),
         kind=OverlapKind(required=True),
-        min_score=graphene.Float(default_value=0.3),
-        first=graphene.Int(default_value=50, description="1 to 500"),
+        min_score=graphene.Float(required=True, default_value=0.3),
+        first=graphene.Int(required=True, default_value=50, description="1 to 500"),
+        verified_only=VERIFIED_ONLY,
         description="Services, pilots or vendors that do the same thing, best first, with the reasons.",
     )
     similar_pilots = graphene.List(
         graphene.NonNull(PilotMatch),
         required=True,
         draft=PilotDraftInput(required=True),
-        min_score=graphene.Float(default_value=0.2),
-        first=graphene.Int(default_value=10, description="1 to 500"),
+        min_score=graphene.Float(required=True, default_value=0.2),
+        first=graphene.Int(required=True, default_value=10, description="1 to 500"),
         description="Prior art: earlier pilots like a planned one, and what was decided about them.",
     )
     coverage_gaps = graphene.List(
         graphene.NonNull(CoverageGap),
         required=True,
         city_id=graphene.ID(required=True),
-        candidates_first=graphene.Int(default_value=5),
+        candidates_first=graphene.Int(required=True, default_value=5),
+        verified_only=VERIFIED_ONLY,
         description="Open needs that no service the city or its region uses, operates or pilots covers.",
     )
     role_map = graphene.Field(
         RoleMap,
         required=True,
         city_id=graphene.ID(required=True),
-        offered_first=graphene.Int(default_value=5, description="OFFERED vendors per capability"),
+        offered_first=graphene.Int(
+            required=True, default_value=5, description="OFFERED vendors per capability"
+        ),
+        verified_only=VERIFIED_ONLY,
         description="Per capability, each vendor's role in the city.",
     )
     radar = graphene.List(
@@ -474,7 +492,7 @@ class AnalysisQuery(graphene.ObjectType):
         return page_in_order(found, first, after, key=lambda awaiting: awaiting.pilot)
 
     @staticmethod
-    async def resolve_overlaps(root, info, scope, kind, min_score, first):
+    async def resolve_overlaps(root, info, scope, kind, min_score, first, verified_only):
         check_first(first)
         kind = kind.value if hasattr(kind, "value") else kind
 
@@ -484,7 +502,7 @@ class AnalysisQuery(graphene.ObjectType):
             )
             return queries.overlaps(index, cities, kind, min_score, first)
 
-        return await analyse(info, work)
+        return await analyse(info, work, verified_only=verified_only)
 
     @staticmethod
     async def resolve_similar_pilots(root, info, draft, min_score, first):
@@ -492,14 +510,16 @@ class AnalysisQuery(graphene.ObjectType):
         return await analyse(info, queries.similar_pilots, draft_of(draft), min_score, first)
 
     @staticmethod
-    async def resolve_coverage_gaps(root, info, city_id, candidates_first):
+    async def resolve_coverage_gaps(root, info, city_id, candidates_first, verified_only):
         check_first(candidates_first, 50)
-        return await analyse(info, queries.coverage_gaps, city_id, candidates_first)
+        return await analyse(
+            info, queries.coverage_gaps, city_id, candidates_first, verified_only=verified_only
+        )
 
     @staticmethod
-    async def resolve_role_map(root, info, city_id, offered_first):
+    async def resolve_role_map(root, info, city_id, offered_first, verified_only):
         check_first(offered_first, 50) if offered_first else None
-        rows = await analyse(info, queries.role_map, city_id, offered_first)
+        rows = await analyse(info, queries.role_map, city_id, offered_first, verified_only=verified_only)
         return {"city": city_id, "rows": rows}
 
     @staticmethod

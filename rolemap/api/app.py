@@ -15,37 +15,44 @@ from typing import Any
 
 from graphql import (
     ExecutionResult,
-    GraphQLError,
     OperationDefinitionNode,
     OperationType,
     execute,
-    get_operation_ast,
-    parse,
-    validate,
 )
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..analysis.index import IndexCache
 from ..analysis.tables import decisions_table, role_map_table
+from ..config import OidcSettings, Settings
 from ..domain.errors import UserErrors
-from ..graph.schema import OUTCOMES
-from ..graph.store import Store
+from ..graph.access import Graph
+from ..graph.schema import OUTCOMES, change_id
+from ..graph.store import Store, StoreError
 from ..registry import Registry
 from . import limits
 from .analysis import REVIEW_FILTERS
+from .auth import TokenBackend, refused
 from .context import Context
+from .logs import RequestIds, log, masked
+from .requests import RequestError, parse_json, read_json
 from .schema import schema
+from .trust import change_json
 from .types import camel
 
 STATIC = Path(__file__).parent / "static"
+FEED_PAGE = 500
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who offers them?
 # Ctrl-Enter runs the query; the Docs panel (top left) lists everything you can ask.
+# Anyone may read. To write, paste your key in the Headers tab below:
+#   {"Authorization": "Bearer rmk_..."}
 {
   city(id: "City:tampere-region") {
     name(lang: "sv")
@@ -72,9 +79,22 @@ DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who 
 """
 
 
-def create_app(store: Store, cooling_off_months: int = 12) -> Starlette:
+def create_app(
+    store: Store,
+    cooling_off_months: int = 12,
+    *,
+    public_read: bool = True,
+    oidc: OidcSettings | None = None,
+    max_body_bytes: int = Settings.max_body_bytes,
+) -> Starlette:
+    """The ASGI app. `public_read`: anonymous callers may read; `oidc`: the identity provider
+    whose access tokens are accepted besides API keys."""
     registry = Registry(store)
     index = IndexCache(store)
+
+    def may_read(request: Request) -> bool:
+        return public_read or request.user.is_authenticated
+
     graphiql_page = (STATIC / "graphiql.html").read_text(encoding="utf-8")
     graphiql_page = graphiql_page.replace(
         "__DEFAULT_QUERY__", json.dumps(DEFAULT_QUERY).replace("<", "\\u003c")
@@ -87,11 +107,14 @@ def create_app(store: Store, cooling_off_months: int = 12) -> Starlette:
         media = _response_media(accept)
         if media is None:
             return PlainTextResponse(f"Not Acceptable: ask for {GRAPHQL_RESPONSE} or {JSON}", status_code=406)
+        if not may_read(request):
+            return _unauthenticated(media)
         try:
             params = await _request_params(request)
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
-        return await _run(params, request, media, Context(store, registry, index, cooling_off_months))
+        context = Context(store, registry, index, cooling_off_months, actor=request.user.actor)
+        return await _run(params, request, media, context)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -100,27 +123,55 @@ def create_app(store: Store, cooling_off_months: int = 12) -> Starlette:
         try:
             await asyncio.to_thread(store.ping)
         except Exception as exc:  # any failure means "not ready", with the reason
-            return JSONResponse({"status": "unavailable", "store": store.dialect, "error": str(exc)}, 503)
+            log.warning("not ready: %s", exc)
+            reason = "the database does not answer" if isinstance(exc, StoreError) else "not ready"
+            return JSONResponse({"status": "unavailable", "store": store.dialect, "error": reason}, 503)
         return JSONResponse({"status": "ok", "store": store.dialect})
 
     async def role_map_csv(request: Request) -> Response:
+        if not may_read(request):
+            return _unauthenticated(JSON)
         city_id = request.path_params["city_id"]
-        try:
-            text = await asyncio.to_thread(role_map_table, index.get(), city_id)
+        try:  # the index too is read (and maybe rebuilt) in the worker thread, never on the loop
+            text = await asyncio.to_thread(lambda: role_map_table(index.get(), city_id))
         except UserErrors as exc:
             return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
-        return _csv(text, f"rolemap-{city_id.replace(':', '-')}.csv")
+        return _csv(text, f"rolemap-{city_id[:100]}.csv")
 
     async def decisions_csv(request: Request) -> Response:
+        if not may_read(request):
+            return _unauthenticated(JSON)
         try:
             filters = _review_filters(request.query_params)
-            text = await asyncio.to_thread(decisions_table, index.get(), **filters)
+            text = await asyncio.to_thread(lambda: decisions_table(index.get(), **filters))
         except (ValueError, UserErrors) as exc:
             message = exc.errors[0].message if isinstance(exc, UserErrors) else str(exc)
             return PlainTextResponse(message + "\n", status_code=400)
         return _csv(text, "decisions.csv")
 
+    async def changes_feed(request: Request) -> Response:
+        """The change log since a revision, as NDJSON, oldest first: one change per line."""
+        if not may_read(request):
+            return _unauthenticated(JSON)
+        raw = request.query_params.get("since", "0")
+        if not raw.isdigit():
+            return PlainTextResponse("since must be a revision: a whole number ≥ 0\n", status_code=400)
+        graph = Graph(store.read)
+
+        async def lines():
+            after = change_id(int(raw))
+            while True:
+                page = await asyncio.to_thread(graph.page, "Change", {}, after, FEED_PAGE)
+                for change in page:
+                    yield json.dumps(change_json(change), ensure_ascii=False) + "\n"
+                if len(page) < FEED_PAGE:
+                    return
+                after = page[-1]["id"]
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
     routes = [
+        Route("/changes", changes_feed),
         Route("/decisions.csv", decisions_csv),
         Route("/rolemap/{city_id}.csv", role_map_csv),
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
@@ -128,12 +179,33 @@ def create_app(store: Store, cooling_off_months: int = 12) -> Starlette:
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes)
+    middleware = [
+        Middleware(RequestIds),
+        Middleware(AuthenticationMiddleware, backend=TokenBackend(registry, oidc), on_error=refused),
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.store = store
+    app.state.max_body_bytes = max_body_bytes
     return app
 
 
+def _unauthenticated(media: str) -> Response:
+    """Reads need a token here (ROLEMAP_PUBLIC_READ=false)."""
+    body = {
+        "errors": [
+            {
+                "message": "sign in to read: send Authorization: Bearer <token>",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
+    return Response(json.dumps(body), 401, media_type=media, headers={"WWW-Authenticate": "Bearer"})
+
+
 def _csv(text: str, filename: str) -> Response:
+    """A CSV download. Its file name keeps only [A-Za-z0-9._-] (anything else becomes `-`), so no id
+    can break out of the header's quotes, add a header line or name a path."""
+    filename = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "-" for c in filename)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
@@ -190,18 +262,20 @@ def _response_media(accept: str) -> str | None:
 async def _request_params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
-        if "variables" in params:
-            params["variables"] = _json_field(params["variables"], "variables")
-        if "extensions" in params:
-            params["extensions"] = _json_field(params["extensions"], "extensions")
+        try:
+            for name in ("variables", "extensions"):
+                if name in params:
+                    params[name] = parse_json(params[name], f"`{name}`")
+        except RequestError as exc:
+            raise _BadRequest(str(exc), exc.status) from None
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
             raise _BadRequest("POST /graphql needs Content-Type: application/json", 415)
         try:
-            params = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise _BadRequest(f"the body is not JSON: {exc}") from None
+            params = await read_json(request, request.app.state.max_body_bytes)
+        except RequestError as exc:
+            raise _BadRequest(str(exc), exc.status) from None
         if not isinstance(params, dict):
             raise _BadRequest("the body must be a JSON object with a `query`")
     query = params.get("query")
@@ -215,28 +289,18 @@ async def _request_params(request: Request) -> dict[str, Any]:
     return params
 
 
-def _json_field(raw: str, name: str) -> Any:
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise _BadRequest(f"`{name}` is not valid JSON") from None
-
-
 async def _run(params: dict[str, Any], request: Request, media: str, context: Context) -> Response:
     gql_schema = schema.graphql_schema
-    try:
-        document = parse(params["query"])
-    except GraphQLError as error:
-        return _result(media, ExecutionResult(None, [error]), request_error=True)
-    errors = validate(gql_schema, document)
-    if errors:
-        return _result(media, ExecutionResult(None, errors), request_error=True)
-    operation = get_operation_ast(document, params.get("operationName"))
+    # Parsing, the limits and validation: CPU work that a hostile document could make long, so in
+    # a worker thread, never on the event loop (/healthz and other requests keep being answered).
+    prepared = await asyncio.to_thread(
+        limits.prepare, gql_schema, params["query"], params.get("operationName"), params.get("variables")
+    )
+    if prepared.errors:
+        return _result(media, ExecutionResult(None, prepared.errors), request_error=True)
+    document, operation = prepared.document, prepared.operation
     if operation is None:
         return _errors(media, "no operation with that name (or several and no operationName)", 400)
-    too_big = limits.check(gql_schema, document, operation, params.get("variables"))
-    if too_big:
-        return _result(media, ExecutionResult(None, too_big), request_error=True)
     if params["method"] == "GET" and _is_mutation(operation):
         return Response(
             json.dumps({"errors": [{"message": "mutations are only accepted over POST"}]}),
@@ -263,7 +327,7 @@ def _is_mutation(operation: OperationDefinitionNode) -> bool:
 def _result(media: str, result: ExecutionResult, request_error: bool) -> Response:
     body: dict[str, Any] = {}
     if result.errors:
-        body["errors"] = [error.formatted for error in result.errors]
+        body["errors"] = [masked(error).formatted for error in result.errors]
     if not request_error:
         body["data"] = result.data
     # Variable coercion failures surface as execution errors with no data: a request error too.

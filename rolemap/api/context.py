@@ -15,6 +15,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from ..analysis.index import IndexCache, RegistryIndex
+from ..domain.actors import ANONYMOUS, Actor
 from ..graph.access import Edge, Graph, Record
 from ..graph.store import Store
 from ..registry import Registry
@@ -22,9 +23,16 @@ from ..registry import Registry
 
 class Context:
     def __init__(
-        self, store: Store, registry: Registry, index: IndexCache, cooling_off_months: int = 12
+        self,
+        store: Store,
+        registry: Registry,
+        index: IndexCache,
+        cooling_off_months: int = 12,
+        actor: Actor = ANONYMOUS,
     ) -> None:
         self.store = store
+        self.actor = actor
+        """Who is calling (from the credentials): every mutation passes it to its use case."""
         self.cooling_off_months = cooling_off_months
         self.registry = registry
         self._index_cache = index

@@ -156,7 +156,10 @@ RecordDecisionInput = _input(
         "next_steps": graphene.List(
             graphene.NonNull(graphene.String), description="At least one for DEVELOP (NEXT_STEPS_REQUIRED)."
         ),
-        "decided_by": graphene.String(required=True),
+        "decided_by": graphene.String(
+            description="A display name, e.g. the board that decided; who recorded it comes from the "
+            "credentials."
+        ),
         "results": graphene.List(graphene.NonNull(MeasuredResultInput)),
         "procurement_ref": graphene.String(
             description="DEVELOP only: an OCDS ocid or the city's own reference."

@@ -32,8 +32,8 @@ def plain(value: Any) -> Any:
 
 
 async def run(info, fn, *args) -> tuple[Any, list]:
-    """Run a registry use case; user errors become the payload's `errors`."""
+    """Run a registry use case as the caller; user errors become the payload's `errors`."""
     try:
-        return await info.context.call(fn, *args), []
+        return await info.context.call(fn, info.context.actor, *args), []
     except UserErrors as exc:
         return None, [UserError(code=e.code.value, field=e.field, message=e.message) for e in exc.errors]

@@ -6,9 +6,11 @@ import graphene
 from graphql import GraphQLError
 
 from ..graph.schema import label_of
+from ..registry import OPERATIONS
 from .analysis import AnalysisMutation, AnalysisQuery
 from .connections import Page, check_first, decode_cursor, paged
 from .mutations import Mutation
+from .trust import TrustMutation, TrustQuery
 from .types import (
     CONNECTIONS,
     TYPES,
@@ -59,7 +61,7 @@ def single(label: str):
     )
 
 
-class Query(AnalysisQuery, graphene.ObjectType):
+class Query(AnalysisQuery, TrustQuery, graphene.ObjectType):
     node = graphene.Field(Node, id=graphene.ID(required=True), description="Any object by its id.")
     cities = listing("City", "Cities, regions and networks.", kind=CityKind(), search=graphene.String())
     city = single("City")
@@ -115,8 +117,21 @@ class Query(AnalysisQuery, graphene.ObjectType):
         return await info.context.node(label, id)
 
 
-class RootMutation(Mutation, AnalysisMutation, graphene.ObjectType):
+class RootMutation(Mutation, AnalysisMutation, TrustMutation, graphene.ObjectType):
     pass
 
 
+def _declare_who_may_call() -> None:
+    """Each mutation's description ends with who may call it, from its use case's declaration
+    (registry.OPERATIONS): every mutation has one."""
+    fields = RootMutation._meta.fields
+    missing = set(fields) and {camel(name) for name in fields} - set(OPERATIONS)
+    if missing:
+        raise RuntimeError(f"mutations without a declared rule: {', '.join(sorted(missing))}")
+    for name, field in fields.items():
+        rule = OPERATIONS[camel(name)].rule.describe()
+        field.description = f"{field.description} {rule}" if field.description else rule
+
+
+_declare_who_may_call()
 schema = graphene.Schema(query=Query, mutation=RootMutation, types=list(TYPES.values()))

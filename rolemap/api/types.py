@@ -48,6 +48,18 @@ def _record_resolver(attname, default_value, root, info, **args):
 set_default_resolver(_record_resolver)
 
 
+def changes_page(found: list[dict], first: int | None, after: str | None):
+    """Change records in revision order (their ids sort that way), paged by id."""
+    return page_of_list(sorted(found, key=lambda c: c["id"]), first, after)
+
+
+async def _history(record, info, first=None, after=None):
+    if record["_label"] == "Change":
+        return changes_page([], first, after)
+    edges = await info.context.edges("TOUCHED", "Change", record["_label"], "in", record["id"])
+    return changes_page([node for node, _ in edges], first, after)
+
+
 class Node(graphene.Interface):
     """An object with a stable id (`Label:slug`), usable with `node(id:)`."""
 
@@ -55,6 +67,11 @@ class Node(graphene.Interface):
     created_at = graphene.DateTime(required=True)
     updated_at = graphene.DateTime(required=True)
     source = graphene.String(description="The source document this record was drawn from.")
+    history = paged(
+        lambda: _CONNECTIONS["Change"],
+        resolver=_history,
+        description="Every change that touched this record (or its links from it), oldest first.",
+    )
 
     @classmethod
     def resolve_type(cls, instance, info):
@@ -80,13 +97,18 @@ def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str
 
     async def resolve(record, info, first=None, after=None):
         edges = await info.context.edges(rel, src, dst, direction, record["id"])
-        items = [{**node, "_edge": props} if props else node for node, props in edges]
+        items = [{**node, "_edge": props} if props else node for node, props in edges if not rejected(props)]
         return page_of_list(items, first, after)
 
     return paged(
         lambda: _CONNECTIONS[conn or target],
         resolver=resolve,
     )
+
+
+def rejected(props: dict) -> bool:
+    """A vendor's claim the city rejected: kept on record (see `claims`), never shown as a link."""
+    return props.get("status") == "REJECTED"
 
 
 def to_one(target: str, rel: str, src: str, dst: str, direction: str):
@@ -125,7 +147,11 @@ class City(graphene.ObjectType):
         ctx = info.context
         used = await ctx.edges("USES", "City", "Service", "out", record["id"])
         operated = await ctx.edges("OPERATES", "City", "Service", "out", record["id"])
-        items = {node["id"]: {**node, "_edge": {**props, "relation": "USES"}} for node, props in used}
+        items = {
+            node["id"]: {**node, "_edge": {**props, "relation": "USES"}}
+            for node, props in used
+            if not rejected(props)
+        }
         for node, _ in operated:
             items.setdefault(node["id"], {**node, "_edge": {"relation": "OPERATES"}})
         return page_of_list(sorted(items.values(), key=lambda n: n["id"]), first, after)
@@ -163,7 +189,7 @@ class Capability(graphene.ObjectType):
     description = text("description")
     broader = to_many("Capability", "BROADER", "Capability", "Capability", "out")
     narrower = to_many("Capability", "BROADER", "Capability", "Capability", "in")
-    services = to_many("Service", "HAS_CAPABILITY", "Service", "Capability", "in")
+    services = to_many("Service", "HAS_CAPABILITY", "Service", "Capability", "in", conn="ClaimedService")
     needs = to_many("Need", "REQUIRES", "Need", "Capability", "in")
     stances = to_many("City", "STANCE", "City", "Capability", "in", conn="CityStance")
 
@@ -180,7 +206,7 @@ class Need(graphene.ObjectType):
     themes = to_many("Theme", "IN_THEME", "Need", "Theme", "out")
     capabilities = to_many("Capability", "REQUIRES", "Need", "Capability", "out")
     goals = to_many("Goal", "SUPPORTS", "Need", "Goal", "out")
-    services = to_many("Service", "ADDRESSES", "Service", "Need", "in")
+    services = to_many("Service", "ADDRESSES", "Service", "Need", "in", conn="ClaimedService")
     pilots = to_many("Pilot", "FOR_NEED", "Pilot", "Need", "in")
 
 
@@ -235,8 +261,10 @@ class Service(graphene.ObjectType):
     retired_reason = graphene.String()
     vendor = to_one("Vendor", "OFFERS", "Vendor", "Service", "in")
     operator = to_one("City", "OPERATES", "City", "Service", "in")
-    capabilities = to_many("Capability", "HAS_CAPABILITY", "Service", "Capability", "out")
-    needs = to_many("Need", "ADDRESSES", "Service", "Need", "out")
+    capabilities = to_many(
+        "Capability", "HAS_CAPABILITY", "Service", "Capability", "out", conn="ClaimedCapability"
+    )
+    needs = to_many("Need", "ADDRESSES", "Service", "Need", "out", conn="ClaimedNeed")
     themes = to_many("Theme", "ADDRESSES", "Service", "Theme", "out")
     used_by = to_many("City", "USES", "City", "Service", "in", conn="CityUse")
     pilots = to_many("Pilot", "TRIALS", "Pilot", "Service", "in")
@@ -344,10 +372,28 @@ for _name, _type in TYPES.items():
 ServiceRelation = graphene.Enum(
     "ServiceRelation", [("USES", "USES"), ("OPERATES", "OPERATES")], description="How a city has a service."
 )
-_CONNECTIONS["ServiceUse"] = connection(
-    Service, "CityServiceConnection", since=graphene.Date, until=graphene.Date, relation=ServiceRelation
+ClaimStatus = graphene.Enum(
+    "ClaimStatus",
+    [(s, s) for s in gs.CLAIM_STATUSES],
+    description="A link a vendor asserts is CLAIMED until the city VERIFIES or REJECTS it "
+    "(rejected links are not shown as links).",
 )
-_CONNECTIONS["CityUse"] = connection(City, "ServiceUserConnection", since=graphene.Date, until=graphene.Date)
+CLAIM_FIELDS = {"status": ClaimStatus, "claimedBy": graphene.String, "claimedAt": graphene.DateTime}
+"""On the edges of links a vendor may claim: whether the city verified it, who linked it, when."""
+_CONNECTIONS["ServiceUse"] = connection(
+    Service,
+    "CityServiceConnection",
+    since=graphene.Date,
+    until=graphene.Date,
+    relation=ServiceRelation,
+    **CLAIM_FIELDS,
+)
+_CONNECTIONS["CityUse"] = connection(
+    City, "ServiceUserConnection", since=graphene.Date, until=graphene.Date, **CLAIM_FIELDS
+)
+_CONNECTIONS["ClaimedCapability"] = connection(Capability, "ServiceCapabilityConnection", **CLAIM_FIELDS)
+_CONNECTIONS["ClaimedNeed"] = connection(Need, "ServiceNeedConnection", **CLAIM_FIELDS)
+_CONNECTIONS["ClaimedService"] = connection(Service, "ClaimedServiceConnection", **CLAIM_FIELDS)
 _CONNECTIONS["CapabilityStance"] = connection(
     Capability, "CityStanceConnection", ring=Ring, since=graphene.DateTime, rationale=graphene.String
 )

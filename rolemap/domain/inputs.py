@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -22,22 +21,25 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..graph.schema import CITY_KINDS, LANGUAGES, NEED_STATUSES, OUTCOMES, RINGS
+from . import rules
+from .actors import ROLES
 from .errors import Code, UserError, UserErrors
+from .rules import COUNTRY, NAME, RANGES, TEXT, UNIT, URL, RuleError, TextRule
 
-NAME_MAX = 200
-TEXT_MAX = 10_000
+NAME_MAX, TEXT_MAX = rules.NAME_MAX, rules.TEXT_MAX
+"""Kept importable from here; the rules themselves live in `rules.py`."""
 
 
-def _text(max_len: int):
+def _text(rule: TextRule):
+    """The shared text rule (`rules.check_text`): type, control characters, length, URL."""
+
     def check(value: Any) -> Any:
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise PydanticCustomError(Code.INVALID, "must be text")
-        value = value.strip()
-        if len(value) > max_len:
-            raise PydanticCustomError(Code.TOO_LONG, "must be at most {max} characters", {"max": max_len})
-        return value
+        try:
+            return rules.check_text(value, rule)
+        except RuleError as exc:
+            raise PydanticCustomError(exc.code, exc.template, exc.ctx) from None
 
     return BeforeValidator(check)
 
@@ -49,18 +51,21 @@ def _not_empty(value: str | None) -> str | None:
 
 
 def _url(value: str | None) -> str | None:
-    if not value:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise PydanticCustomError(Code.INVALID_URL, "must be an http(s) URL with a host")
-    return value
+    return value or None
 
 
-def _non_negative(value: float | None) -> float | None:
-    if value is not None and value < 0:
-        raise PydanticCustomError(Code.NEGATIVE, "must not be negative")
-    return value
+def _in_range(prop: str):
+    """The bounds `rules.RANGES` gives `prop`."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        try:
+            return rules.check_number(prop, value)
+        except RuleError as exc:
+            raise PydanticCustomError(exc.code, exc.template, exc.ctx) from None
+
+    return AfterValidator(check)
 
 
 def _one_of(allowed: tuple[str, ...]):
@@ -89,17 +94,20 @@ def _fail(code: Code, field: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(code, message, {"field": field})
 
 
-Name = Annotated[str, _text(NAME_MAX), AfterValidator(_not_empty)]
-OptName = Annotated[str | None, _text(NAME_MAX), AfterValidator(_not_empty)]
-Text = Annotated[str | None, _text(TEXT_MAX)]
-RequiredText = Annotated[str, _text(TEXT_MAX), AfterValidator(_not_empty)]
-Url = Annotated[str | None, _text(2000), AfterValidator(_url)]
+Name = Annotated[str, _text(NAME), AfterValidator(_not_empty)]
+OptName = Annotated[str | None, _text(NAME), AfterValidator(_not_empty)]
+Text = Annotated[str | None, _text(TEXT)]
+RequiredText = Annotated[str, _text(TEXT), AfterValidator(_not_empty)]
+Url = Annotated[str | None, _text(URL), AfterValidator(_url)]
+Country = Annotated[str | None, _text(COUNTRY)]
 Ids = Annotated[list[str] | None, AfterValidator(_ids)]
 
 
 class Translation(BaseModel):
+    """A description in one language: multi-line, up to `TEXT_MAX`."""
+
     lang: str
-    text: Annotated[str, _text(TEXT_MAX), AfterValidator(_not_empty)]
+    text: RequiredText
 
     @model_validator(mode="after")
     def _known_language(self) -> Translation:
@@ -108,8 +116,14 @@ class Translation(BaseModel):
         return self
 
 
+class NameTranslation(Translation):
+    """A name or title in one language: one line, up to `NAME_MAX`, like the name itself."""
+
+    text: Name
+
+
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, allow_inf_nan=False)
 
     def translated(self) -> dict[str, str]:
         """`names`/`titles`/`descriptions` translations as `name_fi`-style properties."""
@@ -125,7 +139,7 @@ class Input(BaseModel):
 
 
 class Localized(Input):
-    names: list[Translation] | None = None
+    names: list[NameTranslation] | None = None
     descriptions: list[Translation] | None = None
 
 
@@ -133,9 +147,9 @@ class CityInput(Localized):
     name: Name
     kind: Annotated[str, _one_of(CITY_KINDS)]
     description: Text = None
-    country: Annotated[str | None, _text(2)] = None
+    country: Country = None
     code: OptName = None
-    population: Annotated[int | None, Field(ge=0)] = None
+    population: Annotated[int | None, Field(ge=RANGES["population"][0])] = None
     website: Url = None
     partOfId: str | None = None
 
@@ -155,13 +169,13 @@ class GoalInput(Localized):
     cityId: str
     name: Name
     description: Text = None
-    targetYear: Annotated[int | None, Field(ge=1900, le=2200)] = None
+    targetYear: Annotated[int | None, Field(ge=RANGES["targetYear"][0], le=RANGES["targetYear"][1])] = None
 
 
 class _VendorFields(Localized):
     description: Text = None
     businessId: OptName = None
-    country: Annotated[str | None, _text(2)] = None
+    country: Country = None
     website: Url = None
 
 
@@ -208,7 +222,7 @@ class _NeedFields(Input):
     themeIds: Ids = None
     capabilityIds: Ids = None
     goalIds: Ids = None
-    titles: list[Translation] | None = None
+    titles: list[NameTranslation] | None = None
     descriptions: list[Translation] | None = None
 
 
@@ -229,22 +243,15 @@ class _PilotFields(Input):
     vendorIds: Ids = None
     startDate: date | None = None
     endDate: date | None = None
-    budgetEur: Annotated[float | None, AfterValidator(_non_negative)] = None
-    successCriteria: list[Criterion] | None = None
-    titles: list[Translation] | None = None
+    budgetEur: Annotated[float | None, _in_range("budgetEur")] = None
+    successCriteria: Criteria = None
+    titles: list[NameTranslation] | None = None
     descriptions: list[Translation] | None = None
 
 
 class PilotInput(_PilotFields):
     cityId: str
     title: Name
-
-    @model_validator(mode="after")
-    def _criteria_named_once(self) -> PilotInput:
-        names = [c.name for c in self.successCriteria or []]
-        if len(names) != len(set(names)):
-            raise _fail(Code.DUPLICATE, "successCriteria", "each success criterion needs its own name")
-        return self
 
 
 class PilotUpdate(_PilotFields):
@@ -256,7 +263,7 @@ class Criterion(Input):
 
     name: Name
     target: float | None = None
-    unit: Annotated[str | None, _text(50)] = None
+    unit: Annotated[str | None, _text(UNIT)] = None
 
 
 class Result(Input):
@@ -267,6 +274,20 @@ class Result(Input):
     met: bool
 
 
+def _named_once(criteria: list[Criterion] | None) -> list[Criterion] | None:
+    names = [c.name for c in criteria or []]
+    if len(names) != len(set(names)):
+        raise PydanticCustomError(Code.DUPLICATE, "each success criterion needs its own name")
+    return criteria
+
+
+Criteria = Annotated[list[Criterion] | None, AfterValidator(_named_once)]
+
+JSON_LISTS: dict[str, Any] = {"successCriteria": Criteria, "results": list[Result] | None}
+"""Properties stored as JSON text (a list of records), with the input type of that list: the importer
+checks a bundle's JSON against the same types."""
+
+
 class DecisionInput(Input):
     """Only types here; what a decision must contain is checked by `pilots.decision_problems`, which
     reports every missing part at once, each with its own code."""
@@ -274,9 +295,9 @@ class DecisionInput(Input):
     pilotId: str
     outcome: Annotated[str, _one_of(OUTCOMES)]
     rationale: Text = None
-    lessons: list[Annotated[str | None, _text(TEXT_MAX)]] | None = None
-    nextSteps: list[Annotated[str | None, _text(TEXT_MAX)]] | None = None
-    decidedBy: Name
+    lessons: list[Annotated[str | None, _text(TEXT)]] | None = None
+    nextSteps: list[Annotated[str | None, _text(TEXT)]] | None = None
+    decidedBy: OptName = None  # a display name; who recorded it comes from the credentials
     results: list[Result] | None = None
     procurementRef: OptName = None
 
@@ -301,6 +322,41 @@ class StanceInput(Input):
 class CancelInput(Input):
     id: str
     reason: RequiredText
+
+
+class RetireInput(Input):
+    reason: Text = None
+
+
+class ApiKeyInput(Input):
+    """A new API key: CITY and PROCUREMENT keys act for a city (or region), VENDOR keys for one
+    vendor."""
+
+    role: Annotated[str, _one_of(ROLES)]
+    name: Name
+    cityId: str | None = None
+    vendorId: str | None = None
+
+    @model_validator(mode="after")
+    def _scope_fits_the_role(self) -> ApiKeyInput:
+        needs = {"CITY": "cityId", "PROCUREMENT": "cityId", "VENDOR": "vendorId"}.get(self.role)
+        for field in ("cityId", "vendorId"):
+            if field == needs and not getattr(self, field):
+                raise _fail(
+                    Code.REQUIRED, field, f"a {self.role} key acts for one {field[:-2]}: give {field}"
+                )
+            if field != needs and getattr(self, field):
+                raise _fail(Code.INVALID, field, f"a {self.role} key takes no {field}")
+        return self
+
+
+class ReviewInput(Input):
+    """A city's verdict on a vendor's claim: the link from `serviceId` to `targetId`."""
+
+    kind: Annotated[str, _one_of(("USES", "CAPABILITY", "NEED"))]
+    serviceId: str
+    targetId: str
+    verdict: Annotated[str, _one_of(("VERIFIED", "REJECTED"))]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -4,16 +4,18 @@ reads, a transaction's `run` inside a write. Knows statement names, never builds
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from ..domain.actors import Actor, Role, Rule, refuse
 from ..domain.errors import Code, UserErrors
-from .schema import NODES, RELS, key_id, label_of
+from .schema import NODES, RELS, change_id, key_id, label_of
 from .statements import active_filters, list_name, rel_key
 
 Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
@@ -51,9 +53,48 @@ def external_key(owner_id: str | None, external_id: str | None) -> str | None:
     return f"{owner_id}|{external_id}" if owner_id and external_id else None
 
 
+class Journal:
+    """What one use case's write transaction changes, for its change record, and whether its
+    caller was authorized: a journalled graph refuses to write before `authorize` succeeded."""
+
+    def __init__(self, actor: Actor, rule: Rule, operation: str) -> None:
+        self.actor, self.rule, self.operation = actor, rule, operation
+        self.authorized = False
+        self.fields: list[dict[str, Any]] = []
+        self.touched: dict[str, None] = {}  # an ordered set
+
+    def field(self, node_id: str, name: str, before: Any, after: Any) -> None:
+        self.touched[node_id] = None
+        self.fields.append(
+            {"nodeId": node_id, "name": name, "before": _plain(before), "after": _plain(after)}
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A property value as JSON: dates and timestamps in ISO 8601 (UTC)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+class PermissionNotChecked(RuntimeError):
+    """A use case tried to write before checking its caller: a bug, never the caller's fault."""
+
+
+JOURNAL_SKIPS = frozenset({"createdAt", "updatedAt", "externalKey"})
+"""Properties a change record leaves out: stamps, and what is derived from other fields."""
+
+
 class Graph:
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, journal: Journal | None = None) -> None:
         self.run = run
+        self.journal = journal
 
     # Reads ---------------------------------------------------------------------------------
     def nodes(self, label: str, ids: Iterable[str]) -> dict[str, Record]:
@@ -121,6 +162,74 @@ class Graph:
         if holder is not None and holder != own_id:
             raise UserErrors.one(Code.DUPLICATE, field, f"{holder} already has {prop} {value!r}")
 
+    # Permission ------------------------------------------------------------------------------
+    def authorize(
+        self,
+        field: str | None,
+        *,
+        city: str | None = None,
+        cities: Iterable[str] = (),
+        vendor: str | None = None,
+        vendor_field: str | None = None,
+    ) -> None:
+        """Check the caller against the use case's rule for this target: a city (or any of
+        `cities`), or a vendor. Raises UNAUTHENTICATED / FORBIDDEN naming `field` (or, for a
+        vendor, `vendor_field` when the vendor comes from another argument)."""
+        journal = self.journal
+        actor, rule = journal.actor, journal.rule
+        if actor.anonymous:
+            raise refuse(actor, field, "")
+        if actor.role is not Role.ADMIN:
+            if actor.role not in rule.roles:
+                raise refuse(actor, field, f"a {actor.role} key may not {journal.operation}")
+            if actor.role in (Role.CITY, Role.PROCUREMENT):
+                targets = [city] if city else list(cities)
+                if not targets or not any(self.covers(actor.city_id, t) for t in targets):
+                    about = f"not on {', '.join(targets)}" if targets else "and this is not a city's"
+                    raise refuse(actor, field, f"{actor.city_id} may act on its own city or region, {about}")
+            elif actor.role is Role.VENDOR and (vendor is None or vendor != actor.vendor_id):
+                why = f"{actor.vendor_id} may act on its own offerings only, not {vendor}"
+                raise refuse(actor, vendor_field or field, why)
+        journal.authorized = True
+
+    def covers(self, scope: str | None, city: str) -> bool:
+        """True when `city` is `scope` or, transitively, PART_OF it."""
+        seen, todo = set(), [city]
+        while todo and scope:
+            if scope in todo:
+                return True
+            seen.update(todo)
+            parents = self.related("PART_OF", "City", "City", "out", todo)
+            todo = [p["id"] for edges in parents.values() for p, _ in edges if p["id"] not in seen]
+        return False
+
+    def record_change(self, revision: int) -> Record:
+        """The journal as this transaction's change record, with a TOUCHED edge to each node."""
+        journal, stamp = self.journal, now()
+        change = record(
+            "Change",
+            {
+                "id": change_id(revision),
+                "createdAt": stamp,
+                "updatedAt": stamp,
+                "revision": revision,
+                "actorId": journal.actor.id,
+                "actorName": journal.actor.name,
+                "actorRole": journal.actor.role.value if journal.actor.role else None,
+                "operation": journal.operation,
+                "nodeIds": list(journal.touched),
+                "fields": json.dumps(journal.fields, ensure_ascii=False, sort_keys=True),
+            },
+        )
+        self.run("node.create.Change", {"rows": [{p: change[p] for p in NODES["Change"].prop_names}]})
+        by_label: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for node_id in journal.touched:
+            if label_of(node_id):  # registry records; an API key is named in nodeIds only
+                by_label[label_of(node_id)].append({"src": change["id"], "dst": node_id})
+        for label, rows in by_label.items():
+            self.run(f"rel.create.{rel_key('TOUCHED', 'Change', label)}", {"rows": rows})
+        return change
+
     # Writes --------------------------------------------------------------------------------
     def create(self, label: str, props: dict[str, Any], node_id: str | None = None) -> Record:
         stamp = now()
@@ -134,16 +243,33 @@ class Graph:
         names = NODES[label].prop_names
         rows = [{p: r.get(p) for p in names} for r in records]
         if rows:
+            self._writing()
             self.run(f"node.create.{label}", {"rows": rows})
             self._claim(label, [(r, None) for r in rows])
+            if self.journal:
+                for row in rows:
+                    for p in names:
+                        if row[p] is not None and p not in JOURNAL_SKIPS and p != "id":
+                            self.journal.field(row["id"], p, None, row[p])
+                    self.journal.touched[row["id"]] = None
 
     def update(self, rec: Record, changes: dict[str, Any]) -> Record:
         label = rec["_label"]
         merged = {**rec, **changes, "updatedAt": now()}
         params = {p: merged[p] for p in NODES[label].prop_names if p != "createdAt"}
+        self._writing()
         self.run(f"node.update.{label}", params)
         self._claim(label, [(merged, rec)])
+        if self.journal:
+            self.journal.touched[rec["id"]] = None
+            for p in NODES[label].prop_names:
+                if p not in JOURNAL_SKIPS and rec.get(p) != merged.get(p):
+                    self.journal.field(rec["id"], p, rec.get(p), merged.get(p))
         return merged
+
+    def _writing(self) -> None:
+        if self.journal is not None and not self.journal.authorized:
+            raise PermissionNotChecked(f"{self.journal.operation} wrote before checking its caller")
 
     def claim(self, label: str, records: list[Record]) -> None:
         """Claim the unique values of records written before keys were kept (see upgrade.py)."""
@@ -170,17 +296,62 @@ class Graph:
     def link(self, rel: str, src: str, dst: str, rows: list[dict[str, Any]]) -> None:
         """Create `rel` edges from `src`-labelled to `dst`-labelled nodes; rows hold src, dst
         and the relationship's properties."""
-        names = RELS[rel].prop_names
-        rows = [{"src": r["src"], "dst": r["dst"], **{p: r.get(p) for p in names}} for r in rows]
+        rows = self._edge_rows(rel, rows)
+        if not rows:
+            return
+        self._writing()
+        self.run(f"rel.create.{rel_key(rel, src, dst)}", {"rows": rows})
+        if self.journal:
+            for row in rows:
+                self.journal.field(row["src"], rel, None, {"to": row["dst"], **_edge_props(row)})
+
+    def set_edges(self, rel: str, src: str, dst: str, rows: list[dict[str, Any]]) -> None:
+        """Set the properties of existing edges (rows: src, dst and every property)."""
+        rows = self._edge_rows(rel, rows)
+        if not rows:
+            return
+        self._writing()
+        self.run(f"rel.update.{rel_key(rel, src, dst)}", {"rows": rows})
+        if self.journal:
+            for row in rows:
+                self.journal.field(row["src"], rel, None, {"to": row["dst"], **_edge_props(row)})
+
+    def relink(
+        self, rel: str, src: str, dst: str, src_id: str, dst_ids: list[str], props: dict | None = None
+    ) -> None:
+        """Make `src_id`'s `rel` edges to `dst` nodes exactly `dst_ids`. Edges that stay keep
+        their properties (a verified claim stays verified); new ones get `props`."""
+        current = [n["id"] for n, _ in self.related(rel, src, dst, "out", [src_id]).get(src_id, [])]
+        gone = [d for d in current if d not in dst_ids]
+        new = [d for d in dst_ids if d not in current]
+        if not gone and not new:
+            return
+        self._writing()
+        if gone:
+            self.run(
+                f"rel.delete.{rel_key(rel, src, dst)}", {"rows": [{"src": src_id, "dst": d} for d in gone]}
+            )
+        rows = self._edge_rows(rel, [{"src": src_id, "dst": d, **(props or {})} for d in new])
         if rows:
             self.run(f"rel.create.{rel_key(rel, src, dst)}", {"rows": rows})
-
-    def relink(self, rel: str, src: str, dst: str, src_id: str, dst_ids: list[str]) -> None:
-        """Make `src_id`'s `rel` edges to `dst` nodes exactly `dst_ids`."""
-        self.run(f"rel.delete_from.{rel_key(rel, src, dst)}", {"ids": [src_id]})
-        self.link(rel, src, dst, [{"src": src_id, "dst": d} for d in dst_ids])
+        if self.journal:
+            self.journal.field(src_id, rel, sorted(current), sorted(set(current) - set(gone) | set(new)))
 
     def unlink(self, rel: str, src: str, dst: str, pairs: list[tuple[str, str]]) -> None:
         rows = [{"src": a, "dst": b} for a, b in pairs]
-        if rows:
-            self.run(f"rel.delete.{rel_key(rel, src, dst)}", {"rows": rows})
+        if not rows:
+            return
+        self._writing()
+        self.run(f"rel.delete.{rel_key(rel, src, dst)}", {"rows": rows})
+        if self.journal:
+            for a, b in pairs:
+                self.journal.field(a, rel, {"to": b}, None)
+
+    @staticmethod
+    def _edge_rows(rel: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = RELS[rel].prop_names
+        return [{"src": r["src"], "dst": r["dst"], **{p: r.get(p) for p in names}} for r in rows]
+
+
+def _edge_props(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("src", "dst") and v is not None}

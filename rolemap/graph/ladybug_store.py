@@ -73,7 +73,7 @@ class LadybugStore(Store):
             finally:
                 self._end(conn, "COMMIT")
 
-    def _transaction(self, work: Callable[[_Tx], T]) -> T:
+    def _transaction(self, work: Callable[[_Tx], T], retry: bool = True) -> T:
         self._check_open()
         with self._write_lock:
             conn = self._writer

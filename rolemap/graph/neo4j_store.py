@@ -80,12 +80,18 @@ class Neo4jStore(Store):
         with self._guard(), self._session() as session:
             return session.execute_read(unit)
 
-    def _transaction(self, work: Callable[[_Tx], T]) -> T:
+    def _transaction(self, work: Callable[[_Tx], T], retry: bool = True) -> T:
         def unit(tx: neo4j.ManagedTransaction) -> T:
             return work(_Tx(self, tx))
 
         with self._guard(), self._session() as session:
-            return session.execute_write(unit)
+            if retry:
+                return session.execute_write(unit)
+            # Once: a bulk load that ran out of memory would only run out of memory again.
+            with session.begin_transaction() as tx:
+                result = unit(tx)
+                tx.commit()
+                return result
 
     def close(self) -> None:
         self._driver.close()
@@ -114,6 +120,11 @@ class _Errors:
                 f"Neo4j at {self.store.uri} is unavailable: {exc}; retrying on the next request"
             ) from None
         message = exc.message if isinstance(exc, Neo4jError) else str(exc)
+        if "MemoryPoolOutOfMemoryError" in (getattr(exc, "code", "") or ""):
+            message += (
+                " (a transaction this large needs more memory: raise the server's heap, or "
+                "db.memory.transaction.total.max; tools/neo4j/run takes NEO4J_HEAP, e.g. 2g for scale M)"
+            )
         raise StoreError(f"Neo4j refused: {message}") from None
 
 

@@ -158,13 +158,26 @@ NODES: dict[str, NodeType] = {
             localized=("title", "description"),
         ),
         NodeType(
+            "Change",
+            (
+                Prop("revision", INT),
+                Prop("actorId", STRING),
+                Prop("actorName", STRING),
+                Prop("actorRole", STRING),
+                Prop("operation", STRING),
+                Prop("nodeIds", STRINGS),
+                Prop("fields", STRING),  # JSON: [{nodeId, name, before, after}]
+            ),
+        ),
+        NodeType(
             "Decision",
             (
                 Prop("outcome", STRING, indexed=True),
                 Prop("rationale", STRING),
                 Prop("lessons", STRINGS),
                 Prop("nextSteps", STRINGS),
-                Prop("decidedBy", STRING),
+                Prop("decidedBy", STRING),  # a display name
+                Prop("decidedById", STRING),  # the authenticated actor who recorded it
                 Prop("decidedAt", TIMESTAMP, indexed=True),
                 Prop("results", STRING),  # JSON: [{name, measured, met}] against the pilot's criteria
                 Prop("procurementRef", STRING),
@@ -172,6 +185,16 @@ NODES: dict[str, NodeType] = {
         ),
     )
 }
+
+CLAIM = (
+    Prop("status", STRING),  # CLAIM_STATUSES
+    Prop("claimedBy", STRING),
+    Prop("claimedAt", TIMESTAMP),
+    Prop("reviewedBy", STRING),
+    Prop("reviewedAt", TIMESTAMP),
+)
+"""A link a vendor asserts is a claim until the city verifies (or rejects) it; what a city or an
+admin links itself is VERIFIED from the start."""
 
 RELS: dict[str, RelType] = {
     r.type: r
@@ -185,15 +208,16 @@ RELS: dict[str, RelType] = {
         RelType("BROADER", (("Capability", "Capability"),)),
         RelType("OFFERS", (("Vendor", "Service"),)),
         RelType("OPERATES", (("City", "Service"),)),
-        RelType("HAS_CAPABILITY", (("Service", "Capability"),)),
-        RelType("ADDRESSES", (("Service", "Need"), ("Service", "Theme"))),
-        RelType("USES", (("City", "Service"),), (Prop("since", DATE), Prop("until", DATE))),
+        RelType("HAS_CAPABILITY", (("Service", "Capability"),), CLAIM),
+        RelType("ADDRESSES", (("Service", "Need"), ("Service", "Theme")), CLAIM),
+        RelType("USES", (("City", "Service"),), (Prop("since", DATE), Prop("until", DATE), *CLAIM)),
         RelType("RUNS", (("City", "Pilot"),)),
         RelType("FOR_NEED", (("Pilot", "Need"),)),
         RelType("TRIALS", (("Pilot", "Service"),)),
         RelType("PARTNER", (("Pilot", "Vendor"),)),
         RelType("DECIDED", (("Pilot", "Decision"),)),
         RelType("SUPERSEDES", (("Decision", "Decision"),)),
+        RelType("TOUCHED", tuple(("Change", label) for label in NODES if label != "Change")),
         RelType(
             "STANCE",
             (("City", "Capability"),),
@@ -217,6 +241,18 @@ INTERNAL: dict[str, tuple[Prop, ...]] = {
     # uniqueness constraint (Neo4j), so two transactions can never both claim a value, and a
     # lookup by a unique value is a lookup by primary key.
     "Key": (Prop("id", STRING, unique=True), Prop("node", STRING)),
+    # An API key: `rmk_<id>_<secret>` is shown once; only the secret's SHA-256 is kept.
+    "ApiKey": (
+        Prop("id", STRING, unique=True),
+        Prop("name", STRING),
+        Prop("role", STRING),
+        Prop("cityId", STRING),
+        Prop("vendorId", STRING),
+        Prop("hash", STRING),
+        Prop("createdAt", TIMESTAMP),
+        Prop("createdBy", STRING),
+        Prop("revokedAt", TIMESTAMP),
+    ),
 }
 
 
@@ -231,9 +267,16 @@ SERVICE_LIFECYCLES = ("ACTIVE", "RETIRED")
 PILOT_STATUSES = ("PROPOSED", "RUNNING", "ENDED", "DECIDED", "CANCELLED")
 OUTCOMES = ("LEARNED", "DEVELOP", "DROP")
 RINGS = ("WATCH", "TRIAL", "ADOPT", "EXCLUDE")
+CLAIM_STATUSES = ("CLAIMED", "VERIFIED", "REJECTED")
+CLAIMABLE = ("HAS_CAPABILITY", "ADDRESSES", "USES")
 
 ID_PREFIX_SEPARATOR = ":"
 """Ids look like `City:oulu`: the label before the separator lets `node(id:)` find the table."""
+
+
+def change_id(revision: int) -> str:
+    """`Change:000000000042`: zero-padded, so ids sort in revision order."""
+    return f"Change:{revision:012d}"
 
 
 def label_of(node_id: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from .schema import DATE, FLOAT, INT, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
+from .schema import DATE, FLOAT, INT, INTERNAL, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
 
 DIALECTS = ("ladybug", "neo4j")
 
@@ -53,6 +53,12 @@ def _row_value(prop_name: str, prop_type: str, dialect: str) -> str:
     return f"CAST(row.{prop_name} AS {cast})" if cast else f"row.{prop_name}"
 
 
+def _create(label: str, props, dialect: str) -> str:
+    """`UNWIND $rows AS row CREATE (n:Label {...})` with every declared property."""
+    values = ", ".join(f"{p.name}: {_row_value(p.name, p.type, dialect)}" for p in props)
+    return f"UNWIND $rows AS row CREATE (n:{label} {{{values}}})"
+
+
 def _node_statements(node: NodeType) -> None:
     label = node.label
     names = node.prop_names
@@ -61,11 +67,11 @@ def _node_statements(node: NodeType) -> None:
     register(f"node.count.{label}", f"MATCH (n:{label}) RETURN count(n) AS count")
     register(f"node.delete_all.{label}", f"MATCH (n:{label}) DETACH DELETE n")
 
-    def create(dialect: str) -> str:
-        props = ", ".join(f"{p.name}: {_row_value(p.name, p.type, dialect)}" for p in node.all_props)
-        return f"UNWIND $rows AS row CREATE (n:{label} {{{props}}})"
-
-    register(f"node.create.{label}", create("ladybug"), neo4j=create("neo4j"))
+    register(
+        f"node.create.{label}",
+        _create(label, node.all_props, "ladybug"),
+        neo4j=_create(label, node.all_props, "neo4j"),
+    )
     sets = ", ".join(f"n.{n} = ${n}" for n in names if n not in ("id", "createdAt"))
     register(f"node.update.{label}", f"MATCH (n:{label} {{id: $id}}) SET {sets} RETURN n")
 
@@ -108,6 +114,16 @@ def _rel_statements(rel: RelType) -> None:
             f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.type}]->"
             f"(b:{dst} {{id: row.dst}}) DELETE r",
         )
+        if rel.props:
+
+            def update(dialect: str, rel=rel, src=src, dst=dst) -> str:
+                sets = ", ".join(f"r.{p.name} = {_row_value(p.name, p.type, dialect)}" for p in rel.props)
+                return (
+                    f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.type}]->"
+                    f"(b:{dst} {{id: row.dst}}) SET {sets}"
+                )
+
+            register(f"rel.update.{key}", update("ladybug"), neo4j=update("neo4j"))
         register(
             f"rel.delete_from.{key}",
             f"UNWIND $ids AS id MATCH (a:{src} {{id: id}})-[r:{rel.type}]->(b:{dst}) DELETE r",
@@ -188,6 +204,7 @@ LISTS: dict[str, ListSpec] = {
             Filter("status", where="n.status = $status"),
         ),
     ),
+    "Change": ListSpec("Change", (Filter("actorId", where="n.actorId = $actorId"),)),
     "Pilot": ListSpec(
         "Pilot",
         (
@@ -248,6 +265,25 @@ register("registry.head", "MATCH (h:Registry {id: $id}) RETURN h.revision AS rev
 register(
     "registry.bump",
     "MATCH (h:Registry {id: $id}) SET h.revision = h.revision + 1 RETURN h.revision AS revision",
+)
+
+register(
+    "registry.raise",
+    "MATCH (h:Registry {id: $id}) SET h.revision = $revision RETURN h.revision AS revision",
+)
+
+# API keys (see schema.INTERNAL["ApiKey"]).
+register(
+    "apikey.create",
+    _create("ApiKey", INTERNAL["ApiKey"], "ladybug"),
+    neo4j=_create("ApiKey", INTERNAL["ApiKey"], "neo4j"),
+)
+register("apikey.get", "UNWIND $ids AS id MATCH (k:ApiKey {id: id}) RETURN k")
+register("apikey.all", "MATCH (k:ApiKey) RETURN k ORDER BY k.id")
+register("apikey.delete_all", "MATCH (k:ApiKey) DELETE k")
+register("apikey.revoke", "MATCH (k:ApiKey {id: $id}) SET k.revokedAt = $at RETURN k")
+register(
+    "apikey.admins", "MATCH (k:ApiKey) WHERE k.role = $role AND k.revokedAt IS NULL RETURN count(k) AS count"
 )
 
 # Unique values (see schema.INTERNAL["Key"]).

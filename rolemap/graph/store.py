@@ -86,14 +86,15 @@ class Store:
         """`work(run)` in one read transaction; `run(name, params)` runs a named statement in it."""
         raise NotImplementedError
 
-    def write(self, work: Callable[[Tx], T]) -> T:
-        """`work(tx)` as one transaction that first bumps the registry's revision."""
+    def write(self, work: Callable[[Tx], T], retry: bool = True) -> T:
+        """`work(tx)` as one transaction that first bumps the registry's revision. `retry=False`
+        for a bulk load: a transient failure is reported, not run again from the start."""
 
         def unit(tx: Tx) -> tuple[T, int]:
             tx.revision = tx.run("registry.bump", {"id": REGISTRY_HEAD})[0]["revision"]
             return work(tx), tx.revision
 
-        result, revision = self._transaction(unit)
+        result, revision = self._transaction(unit, retry)
         with self._count_lock:
             self.revision = max(self.revision, revision)
         return result
@@ -119,7 +120,7 @@ class Store:
         raise NotImplementedError
 
     # What each backend provides ----------------------------------------------------------------
-    def _transaction(self, work: Callable[[Tx], T]) -> T:
+    def _transaction(self, work: Callable[[Tx], T], retry: bool = True) -> T:
         """Run `work(tx)` in one write transaction (no revision bump: `write` adds it)."""
         raise NotImplementedError
 
