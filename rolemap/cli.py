@@ -160,9 +160,10 @@ def _say_how_to_get_a_key(store, settings: Settings) -> None:
     if settings.oidc or Registry(store).has_admin_key():
         return
     stop = " (stop the server first: the embedded store has one owner)" if store.dialect == "ladybug" else ""
+    command = sys.argv[0] if Path(sys.argv[0]).name == "rolemap" else "rolemap"
     print(
         "rolemap: anyone may read; writing needs a key. Create the first ADMIN key with\n"
-        f"           rolemap keys create --role ADMIN --name YOUR-NAME{stop}\n"
+        f"           {command} keys create --role ADMIN --name YOUR-NAME{stop}\n"
         "         and send it as Authorization: Bearer <key> (GraphiQL: the Headers tab).",
         file=sys.stderr,
     )
