@@ -105,6 +105,11 @@ def export_bundle(store: Store) -> dict[str, Any]:
     return {"format": FORMAT, "version": VERSION, "nodes": nodes, "relationships": rels}
 
 
+def bundle_text(bundle: dict[str, Any]) -> str:
+    """A bundle as its file holds it: stable key order, so two exports of one registry are equal."""
+    return json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
 def _rel_order(row: dict[str, Any]) -> tuple:
     return (row["src"], row["dst"], *(str(v) for k, v in sorted(row.items()) if k not in ("src", "dst")))
 

@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from .config import ConfigError, Settings
 from .domain.actors import ROLES
@@ -97,11 +98,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(settings: Settings):
-    from .graph.store import StoreError, open_store
+def _open(settings: Settings, server_ok: bool = False):
+    """The store; with `server_ok`, None when a rolemap server holds the embedded file (the
+    command then asks that server instead)."""
+    from .graph.store import StoreError, StoreLockedError, open_store
 
     try:
         return open_store(settings)
+    except StoreLockedError as exc:
+        if server_ok:
+            return None
+        raise UserFacingError(str(exc)) from None
     except StoreError as exc:
         raise UserFacingError(str(exc)) from None
 
@@ -120,13 +127,7 @@ def _serve(settings: Settings, args) -> int:
         port = args.port or settings.port
         print(f"rolemap: {store.dialect} store; GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
         _say_how_to_get_a_key(store, settings)
-        app = create_app(
-            store,
-            cooling_off_months=settings.cooling_off_months,
-            max_body_bytes=settings.max_body_bytes,
-            public_read=settings.public_read,
-            oidc=settings.oidc,
-        )
+        app = create_app(store, settings)
         uvicorn.run(app, host=host, port=port, log_config=logging_config())
     finally:
         store.close()
@@ -231,16 +232,46 @@ def _report(settings: Settings, args) -> int:
     from .domain.errors import UserErrors
 
     today = datetime.now(UTC).date()
-    store = _open(settings)
+    store = _open(settings, server_ok=True)
+    if store is None:  # the server owns the embedded store: it writes the report
+        year = f"?year={args.year}" if args.year else ""
+        sys.stdout.write(_from_server(settings, f"/report/{quote(args.city)}.{args.format}{year}"))
+        return 0
     try:
         index = RegistryIndex(store)
-        found = report.city_report(index, args.city, args.year or today.year, today)
+        found = report.city_report(
+            index, args.city, args.year or today.year, today, settings.max_pilot_months
+        )
     except UserErrors as exc:
         raise UserFacingError(exc.errors[0].message) from None
     finally:
         store.close()
     sys.stdout.write(report.markdown(index, found) if args.format == "md" else report.table(index, found))
     return 0
+
+
+def _from_server(settings: Settings, path: str) -> str:
+    """GET `path` from the rolemap server that holds the store (ROLEMAP_HOST/PORT), with the key in
+    ROLEMAP_API_KEY when one is set."""
+    import os
+    import urllib.error
+    import urllib.request
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = f"http://{host}:{settings.port}{path}"
+    key = os.environ.get("ROLEMAP_API_KEY", "").strip()
+    request = urllib.request.Request(url, headers={"authorization": f"Bearer {key}"} if key else {})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace").strip()[:300]
+        hint = " (set ROLEMAP_API_KEY to an ADMIN key)" if exc.code in (401, 403) else ""
+        raise UserFacingError(f"the server at {url} answered {exc.code}: {detail}{hint}") from None
+    except OSError as exc:
+        raise UserFacingError(
+            f"the embedded store is held by another process, and no rolemap server answers at {url}: {exc}"
+        ) from None
 
 
 def _cli_actor():
@@ -309,14 +340,18 @@ def _keys_revoke(settings: Settings, args) -> int:
 
 
 def _export(settings: Settings, args) -> int:
-    from .bundle import export_bundle
+    from .bundle import bundle_text, export_bundle
 
-    store = _open(settings)
-    try:
-        bundle = export_bundle(store)
-    finally:
-        store.close()
-    text = json.dumps(bundle, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    store = _open(settings, server_ok=True)
+    if store is None:  # the server owns the embedded store: it exports (ADMIN key in ROLEMAP_API_KEY)
+        text = _from_server(settings, "/export.json")
+        bundle = json.loads(text)
+    else:
+        try:
+            bundle = export_bundle(store)
+        finally:
+            store.close()
+        text = bundle_text(bundle)
     if args.file == "-":
         sys.stdout.write(text)
     else:

@@ -89,6 +89,8 @@ class Settings:
     seed_dir: Path | None = None
     read_pool: int = 4
     cooling_off_months: int = 12
+    max_pilot_months: int = 24
+    """A pilot with no end date owes a decision once it has run this long (NO_END_DATE)."""
     max_body_bytes: int = 1_048_576
     """The largest request body /graphql accepts (1 MiB); a larger one gets 413."""
     public_read: bool = True
@@ -124,6 +126,7 @@ class Settings:
             seed_dir=Path(seed_dir) if seed_dir else None,
             read_pool=_int(env, "READ_POOL", cls.read_pool, 1, 64),
             cooling_off_months=_int(env, "COOLING_OFF_MONTHS", cls.cooling_off_months, 0, 120),
+            max_pilot_months=_int(env, "MAX_PILOT_MONTHS", cls.max_pilot_months, 1, 240),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1_073_741_824),
             public_read=_bool(env, "PUBLIC_READ", cls.public_read),
             oidc=OidcSettings.from_env(env),

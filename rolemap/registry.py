@@ -31,6 +31,7 @@ from .domain.inputs import (
     ApiKeyInput,
     CancelInput,
     CapabilityInput,
+    CapabilityUpdate,
     CityInput,
     DecisionInput,
     GoalInput,
@@ -44,6 +45,7 @@ from .domain.inputs import (
     ServiceInput,
     ServiceUpdate,
     StanceInput,
+    StopUseInput,
     ThemeInput,
     VendorInput,
     VendorUpdate,
@@ -68,6 +70,7 @@ LINKS = {
         ("goalIds", "SUPPORTS", "Goal"),
     ),
     "Pilot": (
+        ("capabilityIds", "TARGETS", "Capability"),
         ("needIds", "FOR_NEED", "Need"),
         ("serviceIds", "TRIALS", "Service"),
         ("vendorIds", "PARTNER", "Vendor"),
@@ -120,20 +123,23 @@ def _json(models) -> str | None:
     return json.dumps([m.model_dump() for m in models], ensure_ascii=False) if models else None
 
 
-def _each(items: list, fn) -> list:
-    """`fn` over every item, collecting every item's errors with its index in the field name."""
-    results, errors = [], []
-    for i, item in enumerate(items):
+def _gather(pairs, fn) -> tuple[list[tuple[int, Any]], list[UserError]]:
+    """`fn` over (index, item) pairs: the results that succeeded, and every failure's errors with
+    its item's index in the field name (`input[3].name`), so a bulk call reports every bad item."""
+    done, errors = [], []
+    for i, item in pairs:
         try:
-            results.append(fn(item))
+            done.append((i, fn(item)))
         except UserErrors as exc:
             errors += [
                 UserError(e.code, f"input[{i}].{e.field}" if e.field else f"input[{i}]", e.message)
                 for e in exc.errors
             ]
-    if errors:
-        raise UserErrors(errors)
-    return results
+    return done, errors
+
+
+def _item_of(field: str | None) -> int:
+    return int(field.split("]")[0].removeprefix("input[")) if field and field.startswith("input[") else -1
 
 
 def _props(inp: Input, *fields: str) -> dict[str, Any]:
@@ -247,12 +253,47 @@ class Registry:
             g.authorize("input")
             if inp.broaderId:
                 g.require_one("Capability", inp.broaderId, "broaderId")
+            g.require("Capability", inp.complementIds or [], "complementIds")
             cap = g.create("Capability", _props(inp, "name", "description"))
             if inp.broaderId:
                 g.link("BROADER", "Capability", "Capability", [{"src": cap["id"], "dst": inp.broaderId}])
+            self._complements(g, cap["id"], inp.complementIds or [])
             return cap
 
         return self._write(actor, work)
+
+    @operation(Rule.of(), field="id")
+    def update_capability(self, actor: Actor, capability_id: str, data: dict[str, Any]) -> Record:
+        inp = validate(CapabilityUpdate, data)
+
+        def work(g: Graph) -> Record:
+            g.authorize("id")
+            cap = g.require_one("Capability", capability_id, "id")
+            g.require("Capability", inp.complementIds or [], "complementIds")
+            if capability_id in (inp.complementIds or []):
+                raise UserErrors.one(Code.INVALID, "complementIds", "a capability does not complement itself")
+            cap = g.update(cap, _props(inp, "name", "description"))
+            if inp.complementIds is not None:
+                self._complements(g, capability_id, inp.complementIds)
+            return cap
+
+        return self._write(actor, work)
+
+    @staticmethod
+    def _complements(g: Graph, cap: str, others: list[str]) -> None:
+        """Complementary is symmetric: both directions are stored, and kept together."""
+        before = {n["id"] for n, _ in g.related("COMPLEMENTS", "Capability", "Capability", "out", [cap])[cap]}
+        g.relink("COMPLEMENTS", "Capability", "Capability", cap, others)
+        for gone in before - set(others):
+            g.unlink("COMPLEMENTS", "Capability", "Capability", [(gone, cap)])
+        back = g.related("COMPLEMENTS", "Capability", "Capability", "in", [cap])[cap]
+        has_back = {n["id"] for n, _ in back}
+        g.link(
+            "COMPLEMENTS",
+            "Capability",
+            "Capability",
+            [{"src": o, "dst": cap} for o in others if o not in has_back],
+        )
 
     @operation(ANY_CITY)
     def create_goal(self, actor: Actor, data: dict[str, Any]) -> Record:
@@ -270,11 +311,21 @@ class Registry:
     # Vendors and services ------------------------------------------------------------------
     @operation(Rule.of())
     def register_vendor(self, actor: Actor, data: dict[str, Any]) -> Record:
+        """A new vendor; the same business id with the same name again returns the existing one."""
         inp = validate(VendorInput, data)
 
         def work(g: Graph) -> Record:
             g.authorize("input")
-            g.unique("Vendor", "businessId", inp.businessId, "businessId")
+            holder = g.holder("Vendor", "businessId", inp.businessId) if inp.businessId else None
+            if holder:  # a retry, or the same organisation again: idempotent by business id
+                existing = g.require_one("Vendor", holder, "businessId")
+                if existing["name"] == inp.name:
+                    return existing
+                raise UserErrors.one(
+                    Code.DUPLICATE,
+                    "businessId",
+                    f"{holder} ({existing['name']}) already has business id {inp.businessId!r}",
+                )
             props = _props(inp, "name", "description", "businessId", "country", "website")
             return g.create("Vendor", {**props, "illustrative": False})
 
@@ -312,11 +363,16 @@ class Registry:
             raise UserErrors.one(Code.REQUIRED, "input", "give at least one service")
         if len(items) > MAX_BULK:
             raise UserErrors.one(Code.TOO_LONG, "input", f"at most {MAX_BULK} services at a time")
-        inputs = _each(items, lambda item: validate(ServiceInput, item))
+        valid, invalid = _gather(enumerate(items), lambda item: validate(ServiceInput, item))
 
         def work(g: Graph) -> list[Record]:
-            _each(inputs, lambda inp: self._authorize_owner(g, inp))
-            return _each(inputs, lambda inp: self._register_service(g, inp))
+            allowed, forbidden = _gather(valid, lambda inp: self._authorize_owner(g, inp) or inp)
+            if forbidden:  # one forbidden item refuses the whole call, before anything is written
+                raise UserErrors(invalid + forbidden)
+            done, failed = _gather(allowed, lambda inp: self._register_service(g, inp))
+            if invalid or failed:
+                raise UserErrors(sorted(invalid + failed, key=lambda e: _item_of(e.field)))
+            return [service for _, service in done]
 
         return self._write(actor, work)
 
@@ -414,8 +470,39 @@ class Registry:
                     raise UserErrors.one(Code.INVALID_STATE, "serviceId", f"{city_id} rejected this claim")
                 if edge["status"] == "CLAIMED":
                     g.set_edges("USES", "City", "Service", [{**edge, **row}])
-            else:  # the city itself: its word verifies a vendor's claim too
-                g.set_edges("USES", "City", "Service", [{**edge, **row, "since": since or edge["since"]}])
+            else:  # the city itself: its word verifies a vendor's claim too; an ended use starts again
+                start = since or (now().date() if edge["until"] else edge["since"])
+                g.set_edges("USES", "City", "Service", [{**edge, **row, "since": start, "until": None}])
+            return service
+
+        return self._write(actor, work)
+
+    @operation(ANY_CITY, field="cityId")
+    def stop_using_service(self, actor: Actor, city_id: str, service_id: str, until: date | None) -> Record:
+        """A city records that it stopped using a service on `until` (default today); the use
+        stays on record, and analyses as of that day or later leave it out."""
+        inp = validate(StopUseInput, {"until": until})
+
+        def work(g: Graph) -> Record:
+            g.require_one("City", city_id, "cityId")
+            g.authorize("cityId", city=city_id)
+            service = g.require_one("Service", service_id, "serviceId")
+            used = g.related("USES", "City", "Service", "out", [city_id])[city_id]
+            edge = next((props for s, props in used if s["id"] == service_id), None)
+            if edge is None or edge["status"] == "REJECTED":
+                raise UserErrors.one(Code.NOT_FOUND, "serviceId", f"{city_id} does not use {service_id}")
+            if edge["until"] is not None:
+                raise UserErrors.one(
+                    Code.INVALID_STATE, "serviceId", f"the use already ended on {edge['until']}"
+                )
+            end = inp.until or now().date()
+            if edge["since"] and end < edge["since"]:
+                raise UserErrors.one(
+                    Code.INVALID_DATE_RANGE, "until", f"is before the use began ({edge['since']})"
+                )
+            g.set_edges(
+                "USES", "City", "Service", [{**edge, "src": city_id, "dst": service_id, "until": end}]
+            )
             return service
 
         return self._write(actor, work)

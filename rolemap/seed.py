@@ -24,7 +24,7 @@ LISTS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "cities": ("City", {"partOf": ("PART_OF", "out")}),
     "goals": ("Goal", {"city": ("HAS_GOAL", "in")}),
     "themes": ("Theme", {}),
-    "capabilities": ("Capability", {"broader": ("BROADER", "out")}),
+    "capabilities": ("Capability", {"broader": ("BROADER", "out"), "complements": ("COMPLEMENTS", "out")}),
     "needs": (
         "Need",
         {
@@ -48,6 +48,7 @@ LISTS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         "Pilot",
         {
             "city": ("RUNS", "in"),
+            "capabilities": ("TARGETS", "out"),
             "needs": ("FOR_NEED", "out"),
             "services": ("TRIALS", "out"),
             "vendors": ("PARTNER", "out"),

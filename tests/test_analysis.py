@@ -8,6 +8,7 @@ import csv
 import io
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -120,7 +121,8 @@ def test_service_overlaps_in_a_region_with_exact_scores(graph_api):
     reasons = data["overlaps"][0]["reasons"]
     assert round(sum(r["weight"] for r in reasons), 4) == data["overlaps"][0]["score"]
     assert {r["kind"] for r in reasons} == {"capability", "text", "place"}
-    assert next(r for r in reasons if r["kind"] == "place")["detail"] == "same region: Region"
+    today = datetime.now(UTC).date().isoformat()
+    assert next(r for r in reasons if r["kind"] == "place")["detail"] == f"same region: Region as of {today}"
 
 
 def test_no_overlap_where_capabilities_and_text_differ(graph_api):
@@ -161,7 +163,8 @@ def test_a_drop_elsewhere_surfaces_in_similar_pilots(graph_api):
     assert far["pilot"]["decision"]["lessons"] == ["Ask residents first"]
     assert any(r["kind"] == "decision" and "DROP" in r["detail"] for r in far["reasons"])
     near = next(m for m in matches if m["pilot"]["id"] == "Pilot:a-bot")
-    assert any(r["detail"] == "same region: Region" for r in near["reasons"])
+    today = datetime.now(UTC).date().isoformat()
+    assert any(r["detail"] == f"same region: Region as of {today}" for r in near["reasons"])
     assert graph_api(SIMILAR, draft={})["similarPilots"] == []
 
 

@@ -485,7 +485,11 @@ def test_bulk_registration_is_all_or_nothing_and_idempotent(api, world, store):
     broken = [*items, {"vendorId": world["vendor"], "name": " "}, {"vendorId": "Vendor:nope", "name": "X"}]
     out = api(BULK, items=broken)["registerServices"]
     assert out["services"] == []
-    assert [(e["code"], e["field"]) for e in out["errors"]] == [("REQUIRED", "input[3].name")]
+    # Every bad item at once: the one that does not validate, and the one the graph refuses.
+    assert [(e["code"], e["field"]) for e in out["errors"]] == [
+        ("REQUIRED", "input[3].name"),
+        ("NOT_FOUND", "input[4].vendorId"),
+    ]
     out = api(BULK, items=[items[0], {"vendorId": "Vendor:nope", "name": "X"}])["registerServices"]
     assert [(e["code"], e["field"]) for e in out["errors"]] == [("NOT_FOUND", "input[1].vendorId")]
     assert snapshot(store) == before

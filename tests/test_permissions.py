@@ -134,6 +134,12 @@ CALLS = [
     call("createCity", "input: $input", {"input": {"name": "Turku", "kind": "MUNICIPALITY"}}, {"admin"}),
     call("createTheme", "input: $input", {"input": {"name": "Mobility"}}, {"admin"}),
     call("createCapability", "input: $input", {"input": {"name": "Maps"}}, {"admin"}),
+    call(
+        "updateCapability",
+        "id: $id, input: $input",
+        {"id": "Capability:a", "input": {"complementIds": ["Capability:b"]}},
+        {"admin"},
+    ),
     call("createGoal", "input: $input", {"input": {"cityId": T, "name": "Digital first"}}, TAMPERE_CITY),
     call(
         "createGoal",
@@ -211,6 +217,12 @@ CALLS = [
         {"cityId": T, "serviceId": "Service:b"},
         TAMPERE_CITY | {"vendor-b"},
         "useService(Tampere)",
+    ),
+    call(
+        "stopUsingService",
+        "cityId: $cityId, serviceId: $serviceId",
+        {"cityId": T, "serviceId": "Service:a"},
+        TAMPERE_CITY,
     ),
     call(
         "reviewClaim",

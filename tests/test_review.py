@@ -96,8 +96,15 @@ def test_report_command_in_markdown_and_csv(tmp_path):
     assert md.returncode == 0, md.stderr
     assert md.stdout.startswith("# Pilot close-out: Métropole du Grand Paris")
     assert "## Awaiting a decision (1)" in md.stdout
-    assert "DEVELOP: 4, LEARNED: 3, DROP: 1" in md.stdout
+    # Six decisions still stand; the two the training programme went through before its current
+    # one (DEVELOP, then LEARNED in the lockdown) are listed apart, not counted.
+    assert "## Decisions in 2020 (6)" in md.stdout and "DEVELOP: 3, LEARNED: 2, DROP: 1" in md.stdout
+    assert "Superseded by a later decision, not counted (2):" in md.stdout
+    assert "~~LEARNED~~ Digital training programme" in md.stdout
     assert "## Lessons learned" in md.stdout
+    as_csv = rolemap("report", "--city", "City:grand-paris", "--year", "2020", "--format", "csv", env=env)
+    sections = [r["section"] for r in csv.DictReader(io.StringIO(as_csv.stdout))]
+    assert sections.count("decision") == 6 and sections.count("superseded") == 2
     table = rolemap("report", "--city", "City:tampere", "--format", "csv", env=env)
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
     assert {r["pilot_id"] for r in rows if r["section"] == "awaiting"} >= {"Pilot:tampere-welfare-chatbot"}

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+
 from ..domain import overlap
 from .index import RegistryIndex
 from .queries import DRAFT_ID, PilotDraft, require
@@ -16,6 +18,9 @@ REASONS = {
     "ENDED": "ENDED_WITHOUT_DECISION",
     "CANCELLED": "CANCELLED_WITHOUT_DECISION",
 }
+NO_END_DATE = "NO_END_DATE"
+"""A pilot running with no end date for longer than the longest a pilot may run."""
+MAX_PILOT_MONTHS = 24
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,15 @@ class Awaiting:
 
 
 def awaiting_decision(
-    index: RegistryIndex, city_id: str | None, overdue_days: int, today: date
+    index: RegistryIndex,
+    city_id: str | None,
+    overdue_days: int,
+    today: date,
+    max_months: int = MAX_PILOT_MONTHS,
 ) -> list[Awaiting]:
     """Pilots owing a decision, most overdue first (then by id). With a city, that city's pilots
-    and those of every member when it is a region."""
+    and those of every member when it is a region. A pilot running with no end date owes one once
+    it has run `max_months` (reason NO_END_DATE)."""
     cities = _cities(index, city_id)
     found = []
     for pilot in index.pilots:
@@ -39,23 +49,27 @@ def awaiting_decision(
             continue
         if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
             continue
-        since = _owed_since(index, pilot, status)
+        since, reason = _owed_since(index, pilot, status, max_months)
         if since is None or since > today:
             continue
         days = (today - since).days
         if days >= overdue_days:
-            found.append(Awaiting(pilot, REASONS[status], since, days))
+            found.append(Awaiting(pilot, reason, since, days))
     found.sort(key=lambda a: (-a.days_overdue, a.pilot))
     return found
 
 
-def _owed_since(index: RegistryIndex, pilot: str, status: str) -> date | None:
-    """When the decision became due: the planned end date for a running pilot; for an ended or
-    cancelled one the day that happened (the planned end date when that is not recorded)."""
+def _owed_since(index: RegistryIndex, pilot: str, status: str, max_months: int) -> tuple[date | None, str]:
+    """When the decision became due, and why: the planned end date for a running pilot (with none,
+    `max_months` after it started); for an ended or cancelled one the day that happened (the
+    planned end date when that is not recorded)."""
     if status == "RUNNING":
-        return index.pilot_end.get(pilot)
+        end = index.pilot_end.get(pilot)
+        if end is None:
+            return index.pilot_start[pilot] + relativedelta(months=max_months), NO_END_DATE
+        return end, REASONS[status]
     closed = index.pilot_closed[pilot][status]
-    return closed.date() if closed else index.pilot_end.get(pilot)
+    return (closed.date() if closed else index.pilot_end.get(pilot)), REASONS[status]
 
 
 # Review ---------------------------------------------------------------------------------------
@@ -150,13 +164,18 @@ def _groups_of(index: RegistryIndex, pilot: str, group_by: str) -> set[str | Non
 
 
 def outcomes(
-    index: RegistryIndex, group_by: str, city_id: str | None, since: date | None, today: date
+    index: RegistryIndex,
+    group_by: str,
+    city_id: str | None,
+    since: date | None,
+    today: date,
+    max_months: int = MAX_PILOT_MONTHS,
 ) -> list[Summary]:
     """Per vendor, capability, city or theme: its pilots (started on or after `since`) in progress,
     awaiting or decided, and the decided ones by outcome. A pilot counts in every group it belongs
     to; pilots in none (no vendor, say) form the group `None`. Largest groups first."""
     cities = _cities(index, city_id)
-    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today)}
+    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today, max_months)}
     members: dict[str | None, list[str]] = {}
     for pilot in index.pilots:
         if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
@@ -172,8 +191,10 @@ def outcomes(
     return found
 
 
-def vendor_track(index: RegistryIndex, vendor_id: str, today: date) -> Summary:
-    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today)}
+def vendor_track(
+    index: RegistryIndex, vendor_id: str, today: date, max_months: int = MAX_PILOT_MONTHS
+) -> Summary:
+    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today, max_months)}
     return summarise(index, vendor_id, index.into["PARTNER"].get(vendor_id, ()), waiting)
 
 
@@ -184,9 +205,7 @@ OTHER_CITY_WEIGHT = 0.5
 
 
 def months_before(day: date, months: int) -> date:
-    month = day.month - 1 - months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31))
+    return day - relativedelta(months=months)
 
 
 def cooling_off(index: RegistryIndex, draft: PilotDraft, months: int, today: date) -> list[overlap.Overlap]:

@@ -14,11 +14,11 @@ import copy
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 
 from ..domain import overlap
-from ..domain.text import words
+from ..domain.text import terms, words
 from ..graph.access import record
 from ..graph.schema import LANGUAGES, REGISTRY_HEAD
 from ..graph.statements import rel_key
@@ -43,7 +43,10 @@ RELS = (
     ("FOR_NEED", "Pilot", "Need"),
     ("TRIALS", "Pilot", "Service"),
     ("PARTNER", "Pilot", "Vendor"),
+    ("TARGETS", "Pilot", "Capability"),
+    ("COMPLEMENTS", "Capability", "Capability"),
     ("DECIDED", "Pilot", "Decision"),
+    ("SUPERSEDES", "Decision", "Decision"),
     ("STANCE", "City", "Capability"),
 )
 
@@ -60,6 +63,8 @@ def _texts(node: dict, *fields: str) -> list[str]:
 
 
 SNAPSHOT_ATTEMPTS = 3
+VIEWS_KEPT = 4
+"""Days (see `RegistryIndex.at`) whose views an index keeps: today, and a few asked about."""
 
 
 def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
@@ -111,12 +116,14 @@ class RegistryIndex:
         self.city_kind = {n["id"]: n["kind"] for n in nodes["City"]}
         self.need_status = {n["id"]: n["status"] for n in nodes["Need"]}
         self.service_lifecycle = {n["id"]: n["lifecycle"] for n in nodes["Service"]}
+        self.retired_at = {n["id"]: n.get("retiredAt") for n in nodes["Service"] if n.get("retiredAt")}
         self.pilot_status = {n["id"]: n["status"] for n in nodes["Pilot"]}
         self.pilot_end = {n["id"]: n.get("endDate") for n in nodes["Pilot"]}
         self.pilot_start = {n["id"]: n.get("startDate") or n["createdAt"].date() for n in nodes["Pilot"]}
         self.pilot_closed = {
             n["id"]: {"ENDED": n.get("endedAt"), "CANCELLED": n.get("cancelledAt")} for n in nodes["Pilot"]
         }
+        self.pilot_started = {n["id"]: n.get("startedAt") for n in nodes["Pilot"]}
         self.decisions = {n["id"]: record("Decision", n) for n in nodes["Decision"]}
         self.vendors = sorted(n["id"] for n in nodes["Vendor"])
         self.services = sorted(self.service_lifecycle)
@@ -126,6 +133,7 @@ class RegistryIndex:
         out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         into: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.uses_since: dict[tuple[str, str], object] = {}
+        self.uses_until: dict[tuple[str, str], object] = {}
         self.stances: dict[tuple[str, str], list[StanceChange]] = defaultdict(list)
         self.claimed: set[tuple[str, str, str]] = set()
         """Links a vendor claims and no city verified yet: (name, src, dst)."""
@@ -141,22 +149,85 @@ class RegistryIndex:
                 into[name][row["dst"]].add(row["src"])
                 if rel == "USES":
                     self.uses_since[row["src"], row["dst"]] = row.get("since")
+                    self.uses_until[row["src"], row["dst"]] = row.get("until")
                 if rel == "STANCE":
                     change = StanceChange(row["ring"], row["since"], row.get("rationale"))
                     self.stances[row["src"], row["dst"]].append(change)
         for history in self.stances.values():
             history.sort(key=lambda c: c.since, reverse=True)
+        for a, b in list(out["COMPLEMENTS"].items()):  # complementary is symmetric
+            for c in b:
+                out["COMPLEMENTS"][c].add(a)
         self.out, self.into = out, into
+        self.as_of: date | None = None
+        """The day a view answers for (see `at`); None for the registry as stored."""
         self._BASE = frozenset(self.__dict__) | {"_BASE"}
         """What the constructor sets; the rest of `__dict__` is derived lazily (cached)."""
 
+    def _view(self) -> RegistryIndex:
+        """A shallow copy sharing what the constructor built, without anything derived from it."""
+        view = copy.copy(self)
+        view.__dict__ = {k: v for k, v in self.__dict__.items() if k in self._BASE}
+        return view
+
+    def at(self, day: date, today: date | None = None) -> RegistryIndex:
+        """The registry as it stood on `day`: only uses that had begun and not ended, services not
+        yet retired, decisions already taken and stances already set. (Needs have no dates: their
+        status is as stored.) Every analysis answers as of a day; views are kept for a few days."""
+        views = self.__dict__.setdefault("_days", {})
+        if day in views:
+            return views[day]
+        today = today or datetime.now(UTC).date()
+        view = self._view()
+        view.as_of = day
+        retired = {
+            s
+            for s, stored in self.service_lifecycle.items()
+            if (self.retired_at[s].date() <= day if s in self.retired_at else stored == "RETIRED")
+        }
+        view.service_lifecycle = {s: "RETIRED" if s in retired else "ACTIVE" for s in self.service_lifecycle}
+        gone: set[tuple[str, str, str]] = set()
+        for (city, service), since in self.uses_since.items():
+            until = self.uses_until.get((city, service))
+            if (since and since > day) or (until and until <= day) or service in retired:
+                gone.add(("USES", city, service))
+        gone |= {("OPERATES", c, s) for s in retired for c in self.into["OPERATES"].get(s, ())}
+        later = {d for d, rec in self.decisions.items() if rec["decidedAt"].date() > day}
+        gone |= {("DECIDED", p, d) for d in later for p in self.into["DECIDED"].get(d, ())}
+        view.out, view.into = _without(self.out, self.into, gone)
+        view.stances = {
+            key: kept
+            for key, history in self.stances.items()
+            if (kept := [c for c in history if c.since.date() <= day])
+        }
+        if day < today:
+            view.pilot_status = {p: self._status_on(p, day) for p in self.pilot_status}
+        view.services = [s for s in self.services if view.service_lifecycle[s] == "ACTIVE"]
+        view.claimed = {link for link in self.claimed if link not in gone}
+        view._BASE = self._BASE
+        if len(views) >= VIEWS_KEPT:
+            views.pop(next(iter(views)))
+        views[day] = view
+        return view
+
+    def _status_on(self, pilot: str, day: date) -> str:
+        """A pilot's status on a past day, from its timestamps and decisions."""
+        closed = self.pilot_closed[pilot]
+        if closed["CANCELLED"] and closed["CANCELLED"].date() <= day:
+            return "CANCELLED"
+        if any(self.decisions[d]["decidedAt"].date() <= day for d in self.out["DECIDED"].get(pilot, ())):
+            return "DECIDED"
+        if closed["ENDED"] and closed["ENDED"].date() <= day:
+            return "ENDED"
+        started = self.pilot_started.get(pilot)
+        return "RUNNING" if started and started.date() <= day else "PROPOSED"
+
     def verified(self) -> RegistryIndex:
         """The same registry without the links still only claimed (`verifiedOnly` analyses):
-        built once per index, sharing everything but the links those claims touch."""
+        built once per index or view, sharing everything but the links those claims touch."""
         view = self.__dict__.get("_verified")
         if view is None:
-            view = copy.copy(self)
-            view.__dict__ = {k: v for k, v in self.__dict__.items() if k in self._BASE}
+            view = self._view()
             view.out, view.into = _without(self.out, self.into, self.claimed)
             view.claimed = set()
             self.__dict__["_verified"] = view
@@ -195,13 +266,15 @@ class RegistryIndex:
                 for service in services:
                     found[service].add(city)
         for pilot, services in self.out["TRIALS"].items():
+            if self.pilot_status.get(pilot) != "RUNNING":
+                continue  # a pilot planned, ended or decided is not the city having the service
             for service in services:
                 found[service] |= self.into["RUNS"].get(pilot, set())
         return found
 
     @cached_property
     def city_services(self) -> dict[str, set[str]]:
-        """Services each city uses, operates or pilots."""
+        """Services each city uses, operates or is piloting (a running pilot)."""
         found: dict[str, set[str]] = defaultdict(set)
         for service, cities in self._service_cities.items():
             for city in cities:
@@ -243,11 +316,12 @@ class RegistryIndex:
         return next(iter(sorted(self.into["RUNS"].get(pilot, ()))), None)
 
     def pilot_capabilities(self, pilot: str) -> set[str]:
+        """What a pilot is about: the capabilities of the services it trials and those it targets
+        explicitly. Never those its needs require: a need is why, not what was tried."""
         services = self.out["TRIALS"].get(pilot, ())
-        needs = self.out["FOR_NEED"].get(pilot, ())
-        return {c for s in services for c in self.out["HAS_CAPABILITY"].get(s, ())} | {
-            c for n in needs for c in self.out["REQUIRES"].get(n, ())
-        }
+        return {c for s in services for c in self.out["HAS_CAPABILITY"].get(s, ())} | set(
+            self.out["TARGETS"].get(pilot, ())
+        )
 
     def decisions_of(self, pilot: str) -> list[dict]:
         """The pilot's decisions, newest first (the first is the current one)."""
@@ -264,12 +338,31 @@ class RegistryIndex:
                     todo.append(child)
         return found
 
+    @cached_property
+    def _city_names(self) -> list[tuple[frozenset[str], str]]:
+        """Each city's names in every language, as terms."""
+        found = []
+        for city in self.city_kind:
+            rec = self.records[city]
+            for field in ("name", *(f"name_{lang}" for lang in LANGUAGES)):
+                if rec.get(field):
+                    found.append((frozenset(terms(rec[field])), city))
+        return found
+
+    def cities_named(self, words) -> set[str]:
+        """Cities whose name (in any language) the words give in full: "Tammerfors" is Tampere."""
+        return {city for names, city in self._city_names if names and names <= words.keys()}
+
     # Items for the overlap score ------------------------------------------------------------
     def _regions(self, cities: set[str]) -> frozenset[str]:
         return frozenset(r for c in cities for r in self.regions_of(c))
 
+    def _live_needs(self, needs) -> set[str]:
+        """Needs still standing: a withdrawn need is nobody's reason any more."""
+        return {n for n in needs if self.need_status.get(n) != "WITHDRAWN"}
+
     def service_item(self, service: str) -> overlap.Item:
-        needs = self.out["ADDRESSES>Need"].get(service, set())
+        needs = self._live_needs(self.out["ADDRESSES>Need"].get(service, set()))
         cities = self.service_cities(service)
         return overlap.Item(
             id=service,
@@ -283,7 +376,7 @@ class RegistryIndex:
         )
 
     def pilot_item(self, pilot: str) -> overlap.Item:
-        needs = self.out["FOR_NEED"].get(pilot, set())
+        needs = self._live_needs(self.out["FOR_NEED"].get(pilot, set()))
         city = self.pilot_city(pilot)
         cities = {city} if city else set()
         decisions = self.decisions_of(pilot)
@@ -302,7 +395,7 @@ class RegistryIndex:
         )
 
     def vendor_item(self, vendor: str) -> overlap.Item:
-        services = self.out["OFFERS"].get(vendor, set())
+        services = {s for s in self.out["OFFERS"].get(vendor, set()) if self.service_lifecycle[s] == "ACTIVE"}
         items = [self.service_item(s) for s in sorted(services)]
         cities = {c for i in items for c in i.cities} | {
             self.pilot_city(p) for p in self.into["PARTNER"].get(vendor, ()) if self.pilot_city(p)
@@ -320,17 +413,23 @@ class RegistryIndex:
             terms=text,
         )
 
+    def _corpus(self, items) -> overlap.Corpus:
+        as_of = self.as_of.isoformat() if self.as_of else None
+        return overlap.Corpus(items, self.names, self.term_words, self.out["COMPLEMENTS"], as_of)
+
     @cached_property
     def service_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.service_item(s) for s in self.services), self.names, self.term_words)
+        """Services in service (retired ones are history, not overlaps)."""
+        return self._corpus(self.service_item(s) for s in self.services)
 
     @cached_property
     def pilot_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.pilot_item(p) for p in self.pilots), self.names, self.term_words)
+        """Every pilot, decided and dropped ones too: they are the prior art."""
+        return self._corpus(self.pilot_item(p) for p in self.pilots)
 
     @cached_property
     def vendor_corpus(self) -> overlap.Corpus:
-        return overlap.Corpus((self.vendor_item(v) for v in self.vendors), self.names, self.term_words)
+        return self._corpus(self.vendor_item(v) for v in self.vendors)
 
 
 def _without(out: dict, into: dict, links: set[tuple[str, str, str]]) -> tuple[dict, dict]:
@@ -338,8 +437,8 @@ def _without(out: dict, into: dict, links: set[tuple[str, str, str]]) -> tuple[d
     out2 = {name: dict(by_src) for name, by_src in out.items()}
     into2 = {name: dict(by_dst) for name, by_dst in into.items()}
     for name, src, dst in links:
-        out2[name][src] = out2[name][src] - {dst}
-        into2[name][dst] = into2[name][dst] - {src}
+        out2.setdefault(name, {})[src] = out2.get(name, {}).get(src, set()) - {dst}
+        into2.setdefault(name, {})[dst] = into2.get(name, {}).get(dst, set()) - {src}
     return _defaulting(out2), _defaulting(into2)
 
 

@@ -85,9 +85,12 @@ def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
         for node_id in ids:
             require(index, node_id, label, name)
     cities = {require(index, draft.city_id, "City", "cityId")} if draft.city_id else set()
+    words = Counter(terms(draft.title, draft.description))
+    cities |= index.cities_named(words)  # "…in Tammerfors": a place given in words
+    # Like a pilot's: the capabilities it targets and those of the services it would trial, never
+    # those its needs require (a need is why, not what is tried).
     caps = set(draft.capability_ids)
     caps |= {c for s in draft.service_ids for c in index.out["HAS_CAPABILITY"].get(s, ())}
-    caps |= {c for n in draft.need_ids for c in index.out["REQUIRES"].get(n, ())}
     return overlap.Item(
         id=DRAFT_ID,
         capabilities=frozenset(caps),
@@ -95,7 +98,7 @@ def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
         themes=frozenset(t for n in draft.need_ids for t in index.out["IN_THEME"].get(n, ())),
         cities=frozenset(cities),
         regions=frozenset(r for c in cities for r in index.regions_of(c)),
-        terms=Counter(terms(draft.title, draft.description)),
+        terms=words,
     )
 
 
@@ -104,7 +107,7 @@ def similar_pilots(
 ) -> list[overlap.Overlap]:
     corpus = index.pilot_corpus
     item = draft_item(index, draft)
-    found = (corpus.compare(item, corpus.items[p]) for p in sorted(corpus.candidates_of(item)))
+    found = (corpus.compare_draft(item, corpus.items[p]) for p in sorted(corpus.candidates_of(item)))
     return overlap.rank(found, min_score, first)
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from .closeout import Awaiting, awaiting_decision, decisions
+from .closeout import MAX_PILOT_MONTHS, Awaiting, awaiting_decision, decisions
 from .index import RegistryIndex
 from .queries import require
 from .tables import SafeWriter
@@ -22,17 +22,30 @@ class CityReport:
     year: int
     awaiting: list[Awaiting]
     decisions: list[dict]
+    """The year's decisions that still stand: these are counted."""
+    superseded: list[dict]
+    """The year's decisions a later one replaced: listed, never counted."""
     pilot_of: dict[str, str]
 
     def by_outcome(self) -> Counter[str]:
         return Counter(d["outcome"] for d in self.decisions)
 
 
-def city_report(index: RegistryIndex, city_id: str, year: int, today: date) -> CityReport:
+def city_report(
+    index: RegistryIndex, city_id: str, year: int, today: date, max_months: int = MAX_PILOT_MONTHS
+) -> CityReport:
     city = require(index, city_id, "City", "city")
     made = decisions(index, city_id=city, since=date(year, 1, 1), until=date(year, 12, 31))
+    standing = {d["id"] for d in decisions(index, city_id=city, current_only=True)}
     pilot_of = {d["id"]: next(iter(sorted(index.into["DECIDED"].get(d["id"], ()))), "") for d in made}
-    return CityReport(city, year, awaiting_decision(index, city, 0, today), made, pilot_of)
+    return CityReport(
+        city,
+        year,
+        awaiting_decision(index, city, 0, today, max_months),
+        [d for d in made if d["id"] in standing],
+        [d for d in made if d["id"] not in standing],
+        pilot_of,
+    )
 
 
 def markdown(index: RegistryIndex, report: CityReport) -> str:
@@ -55,6 +68,13 @@ def markdown(index: RegistryIndex, report: CityReport) -> str:
         lines.append(
             f"- {d['decidedAt'].date().isoformat()} **{d['outcome']}** {pilot}: {_cell(d['rationale'])}"
         )
+    if report.superseded:
+        lines += ["", f"Superseded by a later decision, not counted ({len(report.superseded)}):", ""]
+        for d in report.superseded:
+            pilot = _cell(index.names.get(report.pilot_of[d["id"]], ""))
+            lines.append(
+                f"- {d['decidedAt'].date().isoformat()} ~~{d['outcome']}~~ {pilot}: {_cell(d['rationale'])}"
+            )
     lines += ["", "## Lessons learned", ""]
     lessons = [(d, lesson) for d in report.decisions for lesson in d["lessons"] or []]
     lines += [f"- {_cell(lesson)} ({index.names.get(report.pilot_of[d['id']], '')})" for d, lesson in lessons]
@@ -79,6 +99,12 @@ def table(index: RegistryIndex, report: CityReport) -> str:
         )
         for lesson in d["lessons"] or []:
             writer.writerow(["lesson", pilot, index.names.get(pilot, ""), d["outcome"], day, "", lesson])
+    for d in report.superseded:
+        pilot = report.pilot_of[d["id"]]
+        day = d["decidedAt"].date().isoformat()
+        writer.writerow(
+            ["superseded", pilot, index.names.get(pilot, ""), d["outcome"], day, "", d["rationale"]]
+        )
     return out.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,6 +73,9 @@ DECISION_COLUMNS = (
     "next_steps",
     "decided_by",
     "procurement_ref",
+    "results",
+    "supersedes",
+    "superseded_by",
     "current",
 )
 
@@ -98,7 +102,16 @@ def decisions_table(index: RegistryIndex, **filters) -> str:
                 " | ".join(d["nextSteps"] or []),
                 d["decidedBy"],
                 d.get("procurementRef") or "",
+                " | ".join(_result(r) for r in json.loads(d.get("results") or "[]")),
+                next(iter(index.out["SUPERSEDES"].get(d["id"], ())), ""),
+                next(iter(index.into["SUPERSEDES"].get(d["id"], ())), ""),
                 "yes" if current else "no",
             ]
         )
     return out.getvalue()
+
+
+def _result(result: dict) -> str:
+    """`name: measured (met)`: what was measured against one success criterion."""
+    measured = "" if result.get("measured") is None else f" {result['measured']:g}"
+    return f"{result['name']}:{measured} ({'met' if result['met'] else 'not met'})"

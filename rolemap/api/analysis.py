@@ -209,12 +209,12 @@ class RadarEntry(graphene.ObjectType):
         return await _nodes(info, entry.suggested_from, keep_order=True)
 
 
-async def analyse(info, fn, *args, verified_only: bool = False, **kwargs):
-    """Run an analysis on the current index (without unverified claims when `verified_only`); bad
-    input becomes a GraphQL error with its code."""
+async def analyse(info, fn, *args, as_of: date | None = None, verified_only: bool = False, **kwargs):
+    """Run an analysis on the registry as it stood on `as_of` (today by default), without vendors'
+    unverified claims when `verified_only`; bad input becomes a GraphQL error with its code."""
 
     def work():
-        index = info.context.index()
+        index = info.context.index().at(as_of or today())
         return fn(index.verified() if verified_only else index, *args, **kwargs)
 
     try:
@@ -257,10 +257,10 @@ async def pilot_warnings(info, data: dict) -> list:
         title=data.get("title"),
         description=data.get("description"),
     )
-    months = info.context.cooling_off_months
+    months = info.context.settings.cooling_off_months
 
     def work() -> list:
-        index = info.context.index()
+        index = info.context.index().at(today())
         dropped = closeout.cooling_off(index, draft, months, today())
         similar = queries.similar_pilots(index, draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
         seen = {o.right for o in dropped}
@@ -272,7 +272,9 @@ async def pilot_warnings(info, data: dict) -> list:
         return []  # unknown ids: the mutation itself reports them
 
 
-AwaitingReason = graphene.Enum("AwaitingReason", [(r, r) for r in closeout.REASONS.values()])
+AwaitingReason = graphene.Enum(
+    "AwaitingReason", [(r, r) for r in (*closeout.REASONS.values(), closeout.NO_END_DATE)]
+)
 
 
 class AwaitingDecision(graphene.ObjectType):
@@ -376,7 +378,9 @@ class OutcomeSummary(graphene.ObjectType):
 
 
 async def vendor_track(info, vendor_id: str) -> closeout.Summary:
-    return await analyse(info, closeout.vendor_track, vendor_id, today())
+    return await analyse(
+        info, closeout.vendor_track, vendor_id, today(), info.context.settings.max_pilot_months
+    )
 
 
 REVIEW_FILTERS = {
@@ -398,6 +402,10 @@ def review_filters(given: dict) -> dict:
     return values
 
 
+AS_OF = graphene.Date(
+    description="The day to answer for (default today): only uses begun and not ended by then, "
+    "services not yet retired, decisions and stances already taken count."
+)
 VERIFIED_ONLY = graphene.Boolean(
     required=True,
     default_value=False,
@@ -437,6 +445,7 @@ class AnalysisQuery(graphene.ObjectType):
         min_score=graphene.Float(required=True, default_value=0.3),
         first=graphene.Int(required=True, default_value=50, description="1 to 500"),
         verified_only=VERIFIED_ONLY,
+        as_of=AS_OF,
         description="Services, pilots or vendors that do the same thing, best first, with the reasons.",
     )
     similar_pilots = graphene.List(
@@ -445,6 +454,7 @@ class AnalysisQuery(graphene.ObjectType):
         draft=PilotDraftInput(required=True),
         min_score=graphene.Float(required=True, default_value=0.2),
         first=graphene.Int(required=True, default_value=10, description="1 to 500"),
+        as_of=AS_OF,
         description="Prior art: earlier pilots like a planned one, and what was decided about them.",
     )
     coverage_gaps = graphene.List(
@@ -453,6 +463,7 @@ class AnalysisQuery(graphene.ObjectType):
         city_id=graphene.ID(required=True),
         candidates_first=graphene.Int(required=True, default_value=5),
         verified_only=VERIFIED_ONLY,
+        as_of=AS_OF,
         description="Open needs that no service the city or its region uses, operates or pilots covers.",
     )
     role_map = graphene.Field(
@@ -463,12 +474,14 @@ class AnalysisQuery(graphene.ObjectType):
             required=True, default_value=5, description="OFFERED vendors per capability"
         ),
         verified_only=VERIFIED_ONLY,
+        as_of=AS_OF,
         description="Per capability, each vendor's role in the city.",
     )
     radar = graphene.List(
         graphene.NonNull(RadarEntry),
         required=True,
         city_id=graphene.ID(required=True),
+        as_of=AS_OF,
         description="The city's stance per capability, its history and a suggestion from its decisions.",
     )
 
@@ -480,7 +493,8 @@ class AnalysisQuery(graphene.ObjectType):
     @staticmethod
     async def resolve_pilot_outcomes(root, info, group_by, city_id=None, since=None):
         group_by = group_by.value if hasattr(group_by, "value") else group_by
-        return await analyse(info, closeout.outcomes, group_by, city_id, since, today())
+        months = info.context.settings.max_pilot_months
+        return await analyse(info, closeout.outcomes, group_by, city_id, since, today(), months)
 
     @staticmethod
     async def resolve_pilots_awaiting_decision(
@@ -488,11 +502,12 @@ class AnalysisQuery(graphene.ObjectType):
     ):
         if overdue_days < 0:
             raise GraphQLError("overdueDays must not be negative")
-        found = await analyse(info, closeout.awaiting_decision, city_id, overdue_days, today())
+        months = info.context.settings.max_pilot_months
+        found = await analyse(info, closeout.awaiting_decision, city_id, overdue_days, today(), months)
         return page_in_order(found, first, after, key=lambda awaiting: awaiting.pilot)
 
     @staticmethod
-    async def resolve_overlaps(root, info, scope, kind, min_score, first, verified_only):
+    async def resolve_overlaps(root, info, scope, kind, min_score, first, verified_only, as_of=None):
         check_first(first)
         kind = kind.value if hasattr(kind, "value") else kind
 
@@ -502,29 +517,31 @@ class AnalysisQuery(graphene.ObjectType):
             )
             return queries.overlaps(index, cities, kind, min_score, first)
 
-        return await analyse(info, work, verified_only=verified_only)
+        return await analyse(info, work, as_of=as_of, verified_only=verified_only)
 
     @staticmethod
-    async def resolve_similar_pilots(root, info, draft, min_score, first):
+    async def resolve_similar_pilots(root, info, draft, min_score, first, as_of=None):
         check_first(first)
-        return await analyse(info, queries.similar_pilots, draft_of(draft), min_score, first)
+        return await analyse(info, queries.similar_pilots, draft_of(draft), min_score, first, as_of=as_of)
 
     @staticmethod
-    async def resolve_coverage_gaps(root, info, city_id, candidates_first, verified_only):
+    async def resolve_coverage_gaps(root, info, city_id, candidates_first, verified_only, as_of=None):
         check_first(candidates_first, 50)
         return await analyse(
-            info, queries.coverage_gaps, city_id, candidates_first, verified_only=verified_only
+            info, queries.coverage_gaps, city_id, candidates_first, as_of=as_of, verified_only=verified_only
         )
 
     @staticmethod
-    async def resolve_role_map(root, info, city_id, offered_first, verified_only):
+    async def resolve_role_map(root, info, city_id, offered_first, verified_only, as_of=None):
         check_first(offered_first, 50) if offered_first else None
-        rows = await analyse(info, queries.role_map, city_id, offered_first, verified_only=verified_only)
+        rows = await analyse(
+            info, queries.role_map, city_id, offered_first, as_of=as_of, verified_only=verified_only
+        )
         return {"city": city_id, "rows": rows}
 
     @staticmethod
-    async def resolve_radar(root, info, city_id):
-        return await analyse(info, queries.radar, city_id)
+    async def resolve_radar(root, info, city_id, as_of=None):
+        return await analyse(info, queries.radar, city_id, as_of=as_of)
 
 
 class SetStancePayload(graphene.ObjectType):

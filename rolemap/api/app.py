@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,11 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..analysis import report
 from ..analysis.index import IndexCache
 from ..analysis.tables import decisions_table, role_map_table
-from ..config import OidcSettings, Settings
+from ..bundle import bundle_text, export_bundle
+from ..config import Settings
 from ..domain.errors import UserErrors
 from ..graph.access import Graph
 from ..graph.schema import OUTCOMES, change_id
@@ -79,16 +82,11 @@ DEFAULT_QUERY = """# Which services does the Tampere region use or run, and who 
 """
 
 
-def create_app(
-    store: Store,
-    cooling_off_months: int = 12,
-    *,
-    public_read: bool = True,
-    oidc: OidcSettings | None = None,
-    max_body_bytes: int = Settings.max_body_bytes,
-) -> Starlette:
-    """The ASGI app. `public_read`: anonymous callers may read; `oidc`: the identity provider
-    whose access tokens are accepted besides API keys."""
+def create_app(store: Store, settings: Settings | None = None, **changes: Any) -> Starlette:
+    """The ASGI app over `store`, with `settings` (the defaults when left out; `changes` replace
+    single settings, e.g. `public_read=False`)."""
+    settings = replace(settings or Settings(), **changes)
+    public_read, oidc = settings.public_read, settings.oidc
     registry = Registry(store)
     index = IndexCache(store)
 
@@ -113,7 +111,7 @@ def create_app(
             params = await _request_params(request)
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
-        context = Context(store, registry, index, cooling_off_months, actor=request.user.actor)
+        context = Context(store, registry, index, settings, actor=request.user.actor)
         return await _run(params, request, media, context)
 
     async def healthz(request: Request) -> Response:
@@ -170,8 +168,44 @@ def create_app(
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
+    async def city_report(request: Request) -> Response:
+        """`rolemap report` served: GET /report/{cityId}.md or .csv, `?year=`."""
+        if not may_read(request):
+            return _unauthenticated(JSON)
+        city_id, kind = request.path_params["city_id"], request.path_params["kind"]
+        if kind not in ("md", "csv"):
+            return PlainTextResponse("ask for .md or .csv\n", status_code=404)
+        today = datetime.now(UTC).date()
+        raw_year = request.query_params.get("year") or str(today.year)
+        if not raw_year.isdigit() or not 1900 <= int(raw_year) <= 9999:
+            return PlainTextResponse("year must be a year, e.g. 2026\n", status_code=400)
+
+        def render() -> str:
+            index_now = index.get()
+            found = report.city_report(index_now, city_id, int(raw_year), today, settings.max_pilot_months)
+            return report.markdown(index_now, found) if kind == "md" else report.table(index_now, found)
+
+        try:
+            text = await asyncio.to_thread(render)
+        except UserErrors as exc:
+            return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
+        if kind == "csv":
+            return _csv(text, f"report-{city_id[:100]}-{raw_year}.csv")
+        return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
+
+    async def export(request: Request) -> Response:
+        """The whole registry as a bundle (`rolemap export` while the server owns the store): ADMIN."""
+        actor = request.user.actor
+        if actor.role is None or actor.role.value != "ADMIN":
+            status = 401 if actor.anonymous else 403
+            return JSONResponse({"errors": [{"message": "only an ADMIN may export the registry"}]}, status)
+        bundle = await asyncio.to_thread(export_bundle, store)
+        return Response(bundle_text(bundle), media_type=JSON)
+
     routes = [
         Route("/changes", changes_feed),
+        Route("/export.json", export),
+        Route("/report/{city_id}.{kind:str}", city_report),
         Route("/decisions.csv", decisions_csv),
         Route("/rolemap/{city_id}.csv", role_map_csv),
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
@@ -185,7 +219,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.store = store
-    app.state.max_body_bytes = max_body_bytes
+    app.state.max_body_bytes = settings.max_body_bytes
     return app
 
 

@@ -64,6 +64,8 @@ class Page:
     has_previous: bool
     total: Callable[[], Awaitable[int]]
     cursor_of: Callable[[Any], str]
+    facets: Callable[[], Awaitable[list]] | None = None
+    """Counts per value of each filter, over the whole list (top-level lists that have them)."""
 
 
 def page_of_list(items: list[Any], first: int | None, after: str | None, key=None) -> Page:
@@ -126,8 +128,11 @@ class Connection(graphene.relay.Connection):
         )
 
 
-def connection(node_type, name: str | None = None, **edge_fields) -> type[Connection]:
-    """A `<Name>Connection` type for `node_type`, its edges optionally carrying extra fields."""
+def connection(
+    node_type, name: str | None = None, fields: dict | None = None, **edge_fields
+) -> type[Connection]:
+    """A `<Name>Connection` type for `node_type`, its edges optionally carrying extra fields, and
+    the connection itself `fields` besides the usual ones."""
     name = name or f"{node_type._meta.name}Connection"
 
     edge_attrs = {
@@ -136,7 +141,7 @@ def connection(node_type, name: str | None = None, **edge_fields) -> type[Connec
     }
     meta = type("Meta", (), {"node": node_type, "name": name})
     edge = type("Edge", (), edge_attrs)
-    return type(name, (Connection,), {"Meta": meta, "Edge": edge})
+    return type(name, (Connection,), {"Meta": meta, "Edge": edge, **(fields or {})})
 
 
 def _edge_field(field: str):

@@ -15,6 +15,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from ..analysis.index import IndexCache, RegistryIndex
+from ..config import Settings
 from ..domain.actors import ANONYMOUS, Actor
 from ..graph.access import Edge, Graph, Record
 from ..graph.store import Store
@@ -27,13 +28,13 @@ class Context:
         store: Store,
         registry: Registry,
         index: IndexCache,
-        cooling_off_months: int = 12,
+        settings: Settings | None = None,
         actor: Actor = ANONYMOUS,
     ) -> None:
         self.store = store
+        self.settings = settings or Settings()
         self.actor = actor
         """Who is calling (from the credentials): every mutation passes it to its use case."""
-        self.cooling_off_months = cooling_off_months
         self.registry = registry
         self._index_cache = index
         self._index: RegistryIndex | None = None

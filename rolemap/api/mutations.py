@@ -49,12 +49,27 @@ CreateThemeInput = _input(
         **_localized("names", "descriptions"),
     },
 )
+_complements = graphene.List(
+    graphene.NonNull(graphene.ID),
+    description="Capabilities this one works together with, e.g. booking and identification: "
+    "services whose only common ground is complementary capabilities are not duplicates.",
+)
 CreateCapabilityInput = _input(
     "CreateCapabilityInput",
     {
         "name": graphene.String(required=True),
         "description": graphene.String(),
         "broader_id": graphene.ID(),
+        "complement_ids": _complements,
+        **_localized("names", "descriptions"),
+    },
+)
+UpdateCapabilityInput = _input(
+    "UpdateCapabilityInput",
+    {
+        "name": graphene.String(),
+        "description": graphene.String(),
+        "complement_ids": _complements,
         **_localized("names", "descriptions"),
     },
 )
@@ -130,6 +145,10 @@ class MeasuredResultInput(graphene.InputObjectType):
 
 _pilot_fields = {
     "description": graphene.String(),
+    "capability_ids": graphene.List(
+        graphene.NonNull(graphene.ID),
+        description="Capabilities the pilot is about besides those of the services it trials.",
+    ),
     "need_ids": _ids,
     "service_ids": _ids,
     "vendor_ids": _ids,
@@ -257,6 +276,14 @@ class Mutation(graphene.ObjectType):
         "create_capability",
         "Add a capability to the taxonomy.",
     )
+    update_capability = updating(
+        "UpdateCapability",
+        "capability",
+        "Capability",
+        UpdateCapabilityInput,
+        "update_capability",
+        "Change a capability, or which capabilities complement it.",
+    )
     create_goal = simple("CreateGoal", "goal", "Goal", CreateGoalInput, "create_goal", "Add a city's goal.")
     register_vendor = simple(
         "RegisterVendor", "vendor", "Vendor", RegisterVendorInput, "register_vendor", "Register a vendor."
@@ -298,6 +325,14 @@ class Mutation(graphene.ObjectType):
         since=graphene.Date(),
         description="Record that a city uses a service (again: updates `since`).",
     )
+    stop_using_service = graphene.Field(
+        UseServicePayload,
+        required=True,
+        city_id=graphene.ID(required=True),
+        service_id=graphene.ID(required=True),
+        until=graphene.Date(description="The day the use ended; today when left out."),
+        description="Record that a city stopped using a service; the use stays on record.",
+    )
     create_pilot = graphene.Field(
         CreatePilotPayload,
         required=True,
@@ -327,6 +362,13 @@ class Mutation(graphene.ObjectType):
     async def resolve_register_services(root, info, input):
         services, errors = await run(info, info.context.registry.register_services, plain(input))
         return RegisterServicesPayload(services=services or [], errors=errors)
+
+    @staticmethod
+    async def resolve_stop_using_service(root, info, city_id, service_id, until=None):
+        fn = info.context.registry.stop_using_service
+        service, errors = await run(info, fn, city_id, service_id, until)
+        city = None if errors else await info.context.node("City", city_id)
+        return UseServicePayload(service=service, city=city, errors=errors)
 
     @staticmethod
     async def resolve_create_pilot(root, info, input):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import graphene
 from graphql import GraphQLError
 
+from ..domain.text import terms
 from ..graph.schema import label_of
+from ..graph.statements import facet_fields
 from ..registry import OPERATIONS
 from .analysis import AnalysisMutation, AnalysisQuery
-from .connections import Page, check_first, decode_cursor, paged
+from .connections import Page, check_first, connection, decode_cursor, paged
 from .mutations import Mutation
 from .trust import TrustMutation, TrustQuery
 from .types import (
@@ -24,6 +28,13 @@ from .types import (
 )
 
 
+def search_terms(text: str) -> list[str] | None:
+    """The words of a search, as the tokeniser's stems (so "Kotihoidon" finds "kotihoito"); a
+    search of stopwords only is the lowercased text itself; an empty one searches nothing."""
+    text = text.strip()
+    return terms(text) or ([text.lower()] if text else None)
+
+
 def listing(label: str, doc: str, **filters):
     """A top-level connection over one label, filtered in the database and paged by id."""
 
@@ -32,22 +43,67 @@ def listing(label: str, doc: str, **filters):
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in given.items()}
         values = {camel(k): v for k, v in values.items()}
         if values.get("search") is not None:
-            values["search"] = values["search"].strip().lower() or None
+            values["search"] = search_terms(values["search"])
         graph = info.context.graph
+        if values.get("cityId") is not None:  # a region lists its members' too
+            values["cityId"] = await info.context.call(graph.with_members, values["cityId"])
         after_id = decode_cursor(after)
         rows = await info.context.call(graph.page, label, values, after_id, limit + 1)
 
         async def total() -> int:
             return await info.context.call(graph.count, label, values)
 
-        return Page(rows[:limit], len(rows) > limit, bool(after_id), total, lambda r: r["id"])
+        async def facets() -> list[Facet]:
+            found = await asyncio.gather(
+                *(info.context.call(graph.facet, label, field, values) for field in facet_fields(label))
+            )
+            return [
+                Facet(field=field, values=[FacetValue(value=v, count=n) for v, n in counts])
+                for field, counts in zip(facet_fields(label), found, strict=True)
+            ]
+
+        return Page(rows[:limit], len(rows) > limit, bool(after_id), total, lambda r: r["id"], facets)
 
     return paged(
-        lambda: CONNECTIONS[label],
+        lambda: LIST_CONNECTIONS.get(label) or CONNECTIONS[label],
         resolver=resolve,
         description=doc,
         **filters,
     )
+
+
+class FacetValue(graphene.ObjectType):
+    value = graphene.String(required=True, description="An id, or an enumeration's value.")
+    count = graphene.Int(required=True, description="Items in the list with it.")
+    node = graphene.Field(Node, description="The record, when the value is an id.")
+
+    @staticmethod
+    async def resolve_node(facet, info):
+        label = label_of(facet.value)
+        return await info.context.node(label, facet.value) if label else None
+
+
+class Facet(graphene.ObjectType):
+    """How a list's items spread over one filter's values: each filter is counted with the other
+    filters applied, not its own, so the counts show the alternatives."""
+
+    field = graphene.String(required=True, description="The filter argument, e.g. vendorId.")
+    values = graphene.List(graphene.NonNull(FacetValue), required=True, description="Most frequent first.")
+
+
+async def _facets(page: Page, info) -> list[Facet]:
+    return await page.facets() if page.facets else []
+
+
+LIST_CONNECTIONS = {
+    label: connection(
+        TYPES[label],
+        f"{label}ListConnection",
+        fields={"facets": graphene.List(graphene.NonNull(Facet), required=True, resolver=_facets)},
+    )
+    for label in ("Service", "Pilot", "Need")
+}
+"""Top-level lists with facets (nested connections have none)."""
 
 
 def single(label: str):

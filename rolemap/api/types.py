@@ -191,6 +191,8 @@ class Capability(graphene.ObjectType):
     narrower = to_many("Capability", "BROADER", "Capability", "Capability", "in")
     services = to_many("Service", "HAS_CAPABILITY", "Service", "Capability", "in", conn="ClaimedService")
     needs = to_many("Need", "REQUIRES", "Need", "Capability", "in")
+    complements = to_many("Capability", "COMPLEMENTS", "Capability", "Capability", "out")
+    pilots = to_many("Pilot", "TARGETS", "Pilot", "Capability", "in")
     stances = to_many("City", "STANCE", "City", "Capability", "in", conn="CityStance")
 
 
@@ -312,6 +314,7 @@ class Pilot(graphene.ObjectType):
         graphene.NonNull(SuccessCriterion), required=True, resolver=_json_list("successCriteria")
     )
     city = to_one("City", "RUNS", "City", "Pilot", "in")
+    capabilities = to_many("Capability", "TARGETS", "Pilot", "Capability", "out")
     needs = to_many("Need", "FOR_NEED", "Pilot", "Need", "out")
     services = to_many("Service", "TRIALS", "Pilot", "Service", "out")
     vendors = to_many("Vendor", "PARTNER", "Pilot", "Vendor", "out")

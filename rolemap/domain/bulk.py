@@ -26,17 +26,29 @@ class Matrices:
     """Items × features matrices of a corpus, rows in sorted id order."""
 
     def __init__(self, corpus: Corpus) -> None:
-        from .overlap import WEIGHTS, candidate_features
+        from .overlap import COMPLEMENT_SHARE, WEIGHTS, candidate_features
 
         self.weights = WEIGHTS
         self.ids = sorted(corpus.items)
         self.position = {item_id: k for k, item_id in enumerate(self.ids)}
         items = [corpus.items[i] for i in self.ids]
-        self.cap_binary, self.cap_weighted = self._matrix(items, lambda i: i.capabilities, corpus.cap_idf)
+        self.cap_binary, self.cap_weighted, caps = self._matrix(
+            items, lambda i: i.capabilities, corpus.cap_idf, vocabulary=True
+        )
+        # Items × the capabilities complementing theirs: a pair sharing no capability but with
+        # complementary ones scores COMPLEMENT_SHARE of its sum, as `Corpus.compare` says.
+        links = [
+            (caps[x], caps[y]) for x, ys in corpus.complements.items() if x in caps for y in ys if y in caps
+        ]
+        k = sparse.csr_matrix(
+            (np.ones(len(links)), ([a for a, _ in links], [b for _, b in links])), shape=(len(caps) or 1,) * 2
+        )
+        self.cap_complements = (self.cap_binary @ k).tocsr()
         self.need = self._matrix(items, lambda i: i.needs)[0]
         self.theme = self._matrix(items, lambda i: i.themes)[0]
         self.city = self._matrix(items, lambda i: i.cities)[0]
         self.region = self._matrix(items, lambda i: i.regions)[0]
+        self.complement_share = COMPLEMENT_SHARE
         text = self._matrix(items, lambda i: i.terms, corpus.term_idf, counts=True)[1]
         norms = np.array([corpus.text_norm(i) for i in items])
         self.text = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ text
@@ -57,22 +69,22 @@ class Matrices:
         self.features = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
 
     @staticmethod
-    def _matrix(items, features, weight=None, counts=False):
-        vocabulary: dict[str, int] = {}
+    def _matrix(items, features, weight=None, counts=False, vocabulary=False):
+        vocab: dict[str, int] = {}
         rows, cols, values, weights = [], [], [], []
         for k, item in enumerate(items):
             found = features(item)
             for feature in sorted(found):
-                column = vocabulary.setdefault(feature, len(vocabulary))
+                column = vocab.setdefault(feature, len(vocab))
                 rows.append(k)
                 cols.append(column)
                 count = found[feature] if counts else 1
                 values.append(1.0)
                 weights.append(count * (weight(feature) if weight else 1.0))
-        shape = (len(items), max(1, len(vocabulary)))
+        shape = (len(items), max(1, len(vocab)))
         binary = sparse.csr_matrix((values, (rows, cols)), shape=shape)
         weighted = sparse.csr_matrix((weights, (rows, cols)), shape=shape)
-        return binary, weighted
+        return (binary, weighted, vocab) if vocabulary else (binary, weighted)
 
     # Candidate pairs ----------------------------------------------------------------------
     def _rows(self, ids: Iterable[str]) -> np.ndarray:
@@ -123,7 +135,10 @@ class Matrices:
         same_region = _rowdot(self.region, self.region, p, q) > 0
         score += np.where(same_city, w["place"], np.where(same_region, w["place"] * 0.5, 0.0))
         score += w["decision"] * self.decided[q]
-        return score
+        complementary = (_rowdot(self.cap_binary, self.cap_binary, p, q) == 0) & (
+            _rowdot(self.cap_complements, self.cap_binary, p, q) > 0
+        )
+        return np.where(complementary, score * self.complement_share, score)
 
 
 def _rowdot(a: sparse.csr_matrix, b: sparse.csr_matrix, p: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -163,6 +163,19 @@ class CapabilityInput(Localized):
     name: Name
     description: Text = None
     broaderId: str | None = None
+    complementIds: Ids = None
+    """Capabilities this one works together with (booking and identification): a pair of
+    services whose only common ground is complementary capabilities is not a duplicate."""
+
+
+class CapabilityUpdate(Localized):
+    name: OptName = None
+    description: Text = None
+    complementIds: Ids = None
+
+
+class StopUseInput(Input):
+    until: date | None = None
 
 
 class GoalInput(Localized):
@@ -238,6 +251,7 @@ class NeedUpdate(_NeedFields):
 
 class _PilotFields(Input):
     description: Text = None
+    capabilityIds: Ids = None
     needIds: Ids = None
     serviceIds: Ids = None
     vendorIds: Ids = None

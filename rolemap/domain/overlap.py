@@ -41,6 +41,10 @@ WEIGHTS = {
 }
 REGION_SHARE = 0.5
 """Sharing only a region (not a city) earns this share of the place weight."""
+COMPLEMENT_SHARE = 0.45
+"""Two items whose only common ground in capabilities is complementary ones (booking and
+identification) work together rather than duplicate each other: every reason counts this share,
+so the most such a pair can score (0.6 × 0.45 = 0.27) stays under the default threshold (0.3)."""
 MIN_MAX_DF = 50
 MAX_DF_SHARE = 0.01
 TEXT_REASON_TERMS = 5
@@ -90,10 +94,16 @@ class Corpus:
         items: Iterable[Item],
         names: Mapping[str, str] | None = None,
         words: Mapping[str, str] | None = None,
+        complements: Mapping[str, set[str]] | None = None,
+        as_of: str | None = None,
     ) -> None:
         self.items = {item.id: item for item in items}
         self.names = names or {}
         self.words = words or {}
+        self.complements = complements or {}
+        """Capability → the capabilities it works together with (symmetric)."""
+        self.as_of = as_of
+        """The day the items describe, named in place reasons."""
         self.size = len(self.items)
         self.df: Counter[tuple[str, str]] = Counter()
         for item in self.items.values():
@@ -124,11 +134,12 @@ class Corpus:
             for item_id in sorted(self.items):
                 for key in candidate_features(self.items[item_id]):
                     postings[key].append(item_id)
-            self._postings = {k: v for k, v in postings.items() if 1 < len(v) <= self.max_df}
+            self._postings = {k: v for k, v in postings.items() if len(v) <= self.max_df}
         return self._postings
 
     def candidates_of(self, item: Item) -> set[str]:
-        """Ids of the corpus items that share a specific feature with `item` (not itself)."""
+        """Ids of the corpus items that share a specific feature with `item` (not itself). A
+        feature only one earlier item has counts: a draft compared with the corpus needs just one."""
         postings = self.postings()
         found: set[str] = set()
         for key in candidate_features(item):
@@ -167,19 +178,61 @@ class Corpus:
                 self._norms[item.id] = norm
         return norm
 
-    def compare(self, left: Item, right: Item) -> Overlap:
-        reasons = [
+    def compare(self, left: Item, right: Item, scale: float = 1.0, query: bool = False) -> Overlap:
+        """The score and its reasons. `scale` multiplies the similarity reasons, and `query` reads
+        the text as a query's (see `compare_draft`); the decision reason is never scaled."""
+        similar = [
             *self._capability_reasons(left, right),
             *_jaccard_reasons("need", "addresses need", left.needs, right.needs, self.name),
             *_jaccard_reasons("theme", "in theme", left.themes, right.themes, self.name),
-            *self._text_reasons(left, right),
+            *(self._query_reasons(left, right) if query else self._text_reasons(left, right)),
             *self._place_reasons(left, right),
-            *_decision_reasons(right, self.name),
+        ]
+        complementary = self.complementary(left, right)
+        if complementary:
+            scale *= COMPLEMENT_SHARE
+        reasons = [Reason(r.kind, r.detail, r.weight * scale) for r in similar]
+        reasons += [
+            Reason(r.kind, r.detail, r.weight * (COMPLEMENT_SHARE if complementary else 1.0))
+            for r in _decision_reasons(right, self.name)
         ]
         reasons = [_rounded(r) for r in reasons if r.weight > 0]
+        reasons = [r for r in reasons if r.weight > 0]
         reasons.sort(key=lambda r: (-r.weight, r.kind, r.detail))
+        if complementary:
+            x, y = complementary[0]
+            detail = (
+                f"{self.name(x)} and {self.name(y)} complement each other: they work together, not "
+                f"instead of each other, so every reason counts {COMPLEMENT_SHARE:.0%}"
+            )
+            reasons.append(Reason("complement", detail, 0.0))
         score = round(min(1.0, sum(r.weight for r in reasons)), 4)
         return Overlap(score, left.id, right.id, tuple(reasons))
+
+    def compare_draft(self, draft: Item, other: Item) -> Overlap:
+        """A planned item against an earlier one. What the plan does not say yet (no capabilities,
+        no needs, no place…) is left out of the scale rather than counted as a difference: the
+        weights of the parts it gives are scaled up to add to what all similarity reasons weigh.
+        Its words are a query: what share of them (by idf) the earlier item has, not the cosine of
+        two texts of different lengths."""
+        given = {
+            "capability": draft.capabilities,
+            "need": draft.needs,
+            "theme": draft.themes,
+            "text": draft.terms,
+            "place": draft.cities,
+        }
+        present = sum(WEIGHTS[k] for k, v in given.items() if v)
+        full = sum(WEIGHTS[k] for k in given)
+        return self.compare(draft, other, scale=full / present if present else 1.0, query=True)
+
+    def complementary(self, a: Item, b: Item) -> list[tuple[str, str]]:
+        """Pairs of complementary capabilities between two items that share none."""
+        if not self.complements or a.capabilities & b.capabilities:
+            return []
+        return sorted(
+            (x, y) for x in a.capabilities for y in self.complements.get(x, ()) if y in b.capabilities
+        )
 
     def _capability_reasons(self, a: Item, b: Item) -> list[Reason]:
         shared = a.capabilities & b.capabilities
@@ -206,15 +259,29 @@ class Corpus:
         shown = ", ".join(self.words.get(t, t) for t in top)
         return [Reason("text", f"similar wording: {shown}", WEIGHTS["text"] * min(1.0, cosine))]
 
+    def _query_reasons(self, query: Item, b: Item) -> list[Reason]:
+        """The idf-weighted share of the query's words that `b` has, square-rooted: a plan says
+        what it is about in a handful of words, and an earlier pilot sharing one of the rarer ones
+        ("chatbot" of "chatbot for elderly-care questions") is prior art worth showing."""
+        shared = set(query.terms) & set(b.terms)
+        total = sum(self.term_idf(t) for t in query.terms)
+        if not shared or not total:
+            return []
+        top = sorted(shared, key=lambda t: (-self.term_idf(t), t))[:TEXT_REASON_TERMS]
+        shown = ", ".join(self.words.get(t, t) for t in top)
+        share = math.sqrt(sum(self.term_idf(t) for t in shared) / total)
+        return [Reason("text", f"has the plan's words {shown}", WEIGHTS["text"] * share)]
+
     def _place_reasons(self, a: Item, b: Item) -> list[Reason]:
+        when = f" as of {self.as_of}" if self.as_of else ""
         cities = sorted(a.cities & b.cities)
         if cities:
             where = ", ".join(self.name(c) for c in cities)
-            return [Reason("place", f"both in {where}", WEIGHTS["place"])]
+            return [Reason("place", f"both in {where}{when}", WEIGHTS["place"])]
         regions = sorted(a.regions & b.regions)
         if regions:
             where = ", ".join(self.name(r) for r in regions)
-            return [Reason("place", f"same region: {where}", WEIGHTS["place"] * REGION_SHARE)]
+            return [Reason("place", f"same region: {where}{when}", WEIGHTS["place"] * REGION_SHARE)]
         return []
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.actors import Actor, Role, Rule, refuse
 from ..domain.errors import Code, UserErrors
 from .schema import NODES, RELS, change_id, key_id, label_of
-from .statements import active_filters, list_name, rel_key
+from .statements import active_filters, facet_name, list_name, rel_key
 
 Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 Record = dict[str, Any]
@@ -133,6 +133,12 @@ class Graph:
         rows = self.run(list_name(label, active, count=True), {n: filters[n] for n in active})
         return rows[0]["count"]
 
+    def facet(self, label: str, field: str, filters: dict[str, Any]) -> list[tuple[Any, int]]:
+        """(value, items) of one filter field over the list the other filters give, most first."""
+        active = tuple(n for n in active_filters(label, filters) if n != field)
+        rows = self.run(facet_name(label, field, active), {n: filters[n] for n in active})
+        return [(row["value"], row["count"]) for row in rows]
+
     def total(self, label: str) -> int:
         return self.run(f"node.count.{label}", {})[0]["count"]
 
@@ -191,6 +197,15 @@ class Graph:
                 why = f"{actor.vendor_id} may act on its own offerings only, not {vendor}"
                 raise refuse(actor, vendor_field or field, why)
         journal.authorized = True
+
+    def with_members(self, city: str) -> list[str]:
+        """A city and everything PART_OF it, transitively (one statement per level)."""
+        found, todo = {city}, [city]
+        while todo:
+            members = self.related("PART_OF", "City", "City", "in", todo)
+            todo = [m["id"] for edges in members.values() for m, _ in edges if m["id"] not in found]
+            found.update(todo)
+        return sorted(found)
 
     def covers(self, scope: str | None, city: str) -> bool:
         """True when `city` is `scope` or, transitively, PART_OF it."""

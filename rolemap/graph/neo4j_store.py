@@ -42,7 +42,13 @@ class Neo4jStore(Store):
         # An empty password means a server without authentication (a local test server).
         auth = (user, password) if password else None
         self._driver = neo4j.GraphDatabase.driver(
-            uri, auth=auth, max_transaction_retry_time=RETRY_SECONDS, connection_timeout=CONNECT_SECONDS
+            uri,
+            auth=auth,
+            max_transaction_retry_time=RETRY_SECONDS,
+            connection_timeout=CONNECT_SECONDS,
+            # The server's notes on statements (e.g. a relationship type no record uses yet) are
+            # for people writing queries; rolemap's are fixed and linted.
+            notifications_min_severity="OFF",
         )
         self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         try:

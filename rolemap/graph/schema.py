@@ -215,6 +215,8 @@ RELS: dict[str, RelType] = {
         RelType("FOR_NEED", (("Pilot", "Need"),)),
         RelType("TRIALS", (("Pilot", "Service"),)),
         RelType("PARTNER", (("Pilot", "Vendor"),)),
+        RelType("TARGETS", (("Pilot", "Capability"),)),  # what a pilot is explicitly about
+        RelType("COMPLEMENTS", (("Capability", "Capability"),)),  # work together; symmetric
         RelType("DECIDED", (("Pilot", "Decision"),)),
         RelType("SUPERSEDES", (("Decision", "Decision"),)),
         RelType("TOUCHED", tuple(("Change", label) for label in NODES if label != "Change")),

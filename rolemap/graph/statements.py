@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from .schema import DATE, FLOAT, INT, INTERNAL, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
+from .schema import DATE, FLOAT, INT, INTERNAL, LANGUAGES, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
 
 DIALECTS = ("ladybug", "neo4j")
 
@@ -146,6 +146,9 @@ class Filter:
     name: str
     match: str = ""
     where: str = ""
+    facet: tuple[str, str] | None = None
+    """How to count a list's items by this filter's values: (a MATCH binding `v` to each item's
+    value node, or "" for a property; the value expression)."""
 
 
 @dataclass(frozen=True)
@@ -157,20 +160,25 @@ class ListSpec:
         return tuple(f.name for f in self.filters)
 
 
-_SEARCH = Filter(
-    "search",
-    where="(toLower(n.name) CONTAINS $search OR toLower(coalesce(n.description, '')) CONTAINS $search)",
-)
-_TITLE_SEARCH = Filter(
-    "search",
-    where="(toLower(n.title) CONTAINS $search OR toLower(coalesce(n.description, '')) CONTAINS $search)",
-)
+def _search(*fields: str) -> Filter:
+    """Every search term (a stem, see domain/text.py) is found in a text field in any language:
+    as a substring, so "bot" finds the Finnish compound "neuvontabotti" and "kotiho" both
+    "kotihoito" and "Kotihoidon"."""
+    texts = [f"{base}{suffix}" for base in fields for suffix in ("", *(f"_{lang}" for lang in LANGUAGES))]
+    any_text = " OR ".join(f"toLower(coalesce(n.{t}, '')) CONTAINS s" for t in texts)
+    return Filter("search", where=f"all(s IN $search WHERE {any_text})")
+
+
+_SEARCH = _search("name", "description")
+_TITLE_SEARCH = _search("title", "description")
 _CURRENT_DECISION = "NOT EXISTS { MATCH (d)<-[:SUPERSEDES]-(:Decision) }"
 
 LISTS: dict[str, ListSpec] = {
     "City": ListSpec("City", (Filter("kind", where="n.kind = $kind"), _SEARCH)),
     "Theme": ListSpec("Theme", (_SEARCH,)),
-    "Goal": ListSpec("Goal", (Filter("cityId", match="MATCH (:City {id: $cityId})-[:HAS_GOAL]->(n)"),)),
+    "Goal": ListSpec(
+        "Goal", (Filter("cityId", match="MATCH (c:City)-[:HAS_GOAL]->(n)", where="c.id IN $cityId"),)
+    ),
     "Capability": ListSpec("Capability", (_SEARCH,)),
     "Vendor": ListSpec(
         "Vendor",
@@ -186,22 +194,41 @@ LISTS: dict[str, ListSpec] = {
         "Service",
         (
             _SEARCH,
-            Filter("vendorId", match="MATCH (:Vendor {id: $vendorId})-[:OFFERS]->(n)"),
+            Filter(
+                "vendorId",
+                match="MATCH (:Vendor {id: $vendorId})-[:OFFERS]->(n)",
+                facet=("MATCH (v:Vendor)-[:OFFERS]->(n)", "v.id"),
+            ),
             Filter(
                 "capabilityId",
                 match="MATCH (n)-[:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
+                facet=("MATCH (n)-[:HAS_CAPABILITY]->(v:Capability)", "v.id"),
             ),
-            Filter("cityId", match="MATCH (:City {id: $cityId})-[:USES|OPERATES]->(n)"),
-            Filter("lifecycle", where="n.lifecycle = $lifecycle"),
+            Filter(
+                "cityId",
+                match="MATCH (c:City)-[:USES|OPERATES]->(n)",
+                where="c.id IN $cityId",
+                facet=("MATCH (v:City)-[:USES|OPERATES]->(n)", "v.id"),
+            ),
+            Filter("lifecycle", where="n.lifecycle = $lifecycle", facet=("", "n.lifecycle")),
         ),
     ),
     "Need": ListSpec(
         "Need",
         (
             _TITLE_SEARCH,
-            Filter("cityId", match="MATCH (:City {id: $cityId})-[:HAS_NEED]->(n)"),
-            Filter("themeId", match="MATCH (n)-[:IN_THEME]->(:Theme {id: $themeId})"),
-            Filter("status", where="n.status = $status"),
+            Filter(
+                "cityId",
+                match="MATCH (c:City)-[:HAS_NEED]->(n)",
+                where="c.id IN $cityId",
+                facet=("MATCH (v:City)-[:HAS_NEED]->(n)", "v.id"),
+            ),
+            Filter(
+                "themeId",
+                match="MATCH (n)-[:IN_THEME]->(:Theme {id: $themeId})",
+                facet=("MATCH (n)-[:IN_THEME]->(v:Theme)", "v.id"),
+            ),
+            Filter("status", where="n.status = $status", facet=("", "n.status")),
         ),
     ),
     "Change": ListSpec("Change", (Filter("actorId", where="n.actorId = $actorId"),)),
@@ -209,15 +236,29 @@ LISTS: dict[str, ListSpec] = {
         "Pilot",
         (
             _TITLE_SEARCH,
-            Filter("cityId", match="MATCH (:City {id: $cityId})-[:RUNS]->(n)"),
-            Filter("status", where="n.status = $status"),
+            Filter(
+                "cityId",
+                match="MATCH (c:City)-[:RUNS]->(n)",
+                where="c.id IN $cityId",
+                facet=("MATCH (v:City)-[:RUNS]->(n)", "v.id"),
+            ),
+            Filter("status", where="n.status = $status", facet=("", "n.status")),
             Filter(
                 "outcome",
                 match="MATCH (n)-[:DECIDED]->(d:Decision)",
                 where=f"d.outcome = $outcome AND {_CURRENT_DECISION}",
+                facet=(f"MATCH (n)-[:DECIDED]->(d:Decision) WHERE {_CURRENT_DECISION}", "d.outcome"),
             ),
-            Filter("vendorId", match="MATCH (n)-[:PARTNER]->(:Vendor {id: $vendorId})"),
-            Filter("needId", match="MATCH (n)-[:FOR_NEED]->(:Need {id: $needId})"),
+            Filter(
+                "vendorId",
+                match="MATCH (n)-[:PARTNER]->(:Vendor {id: $vendorId})",
+                facet=("MATCH (n)-[:PARTNER]->(v:Vendor)", "v.id"),
+            ),
+            Filter(
+                "needId",
+                match="MATCH (n)-[:FOR_NEED]->(:Need {id: $needId})",
+                facet=("MATCH (n)-[:FOR_NEED]->(v:Need)", "v.id"),
+            ),
         ),
     ),
 }
@@ -250,6 +291,43 @@ for _spec in LISTS.values():
         for _active in combinations(_names, _k):
             register(list_name(_spec.label, _active), _compose(_spec, _active, count=False))
             register(list_name(_spec.label, _active, True), _compose(_spec, _active, count=True))
+
+
+FACET_VALUES = 50
+"""The most values a facet lists, most frequent first."""
+
+
+def facet_name(label: str, field: str, active: tuple[str, ...]) -> str:
+    return f"list.facet.{label}.{field}[{','.join(active)}]"
+
+
+def _facet(spec: ListSpec, field: Filter, active: tuple[str, ...]) -> str:
+    """Items of the list filtered by `active`, counted per value of `field` (its own filter is
+    never applied: a facet shows the alternatives)."""
+    used = [f for f in spec.filters if f.name in active]
+    parts = [f"MATCH (n:{spec.label})", *(f.match for f in used if f.match)]
+    conditions = [f.where for f in used if f.where]
+    if conditions:
+        parts.append("WHERE " + " AND ".join(conditions))
+    match, value = field.facet
+    parts += ["WITH DISTINCT n", match] if match else ["WITH DISTINCT n"]
+    parts.append(
+        f"RETURN {value} AS value, count(DISTINCT n) AS count ORDER BY count DESC, value LIMIT {FACET_VALUES}"
+    )
+    return " ".join(p for p in parts if p)
+
+
+for _spec in LISTS.values():
+    for _field in _spec.filters:
+        if _field.facet:
+            _others = tuple(n for n in _spec.filter_names() if n != _field.name)
+            for _k in range(len(_others) + 1):
+                for _active in combinations(_others, _k):
+                    register(facet_name(_spec.label, _field.name, _active), _facet(_spec, _field, _active))
+
+
+def facet_fields(label: str) -> tuple[str, ...]:
+    return tuple(f.name for f in LISTS[label].filters if f.facet) if label in LISTS else ()
 
 
 def active_filters(label: str, values: dict[str, object]) -> tuple[str, ...]:
