@@ -447,3 +447,49 @@ def test_lists_count_their_items_per_filter_value(sample):
     assert {v["value"] for v in lifecycle["values"]} == {"ACTIVE", "RETIRED"}
     needs = sample("{ needs { facets { field } } }")["needs"]["facets"]
     assert [f["field"] for f in needs] == ["cityId", "themeId", "status"]
+
+
+def test_no_analysis_of_the_sample_shows_a_retired_service_or_an_ended_use(sample):
+    """Across every city, today: no retired service in any answer, and no ended use as IN_USE.
+    Asked as of a day before those ends, they are back."""
+    services = sample("{ services(first: 100) { edges { node { id lifecycle retiredAt } } } }")["services"][
+        "edges"
+    ]
+    retired = {e["node"]["id"] for e in services if e["node"]["lifecycle"] == "RETIRED"}
+    assert retired
+    cities = [
+        e["node"]["id"] for e in sample("{ cities(first: 100) { edges { node { id } } } }")["cities"]["edges"]
+    ]
+    ended = {
+        (c, e["node"]["id"])
+        for c in cities
+        for e in sample("query($c: ID!) { city(id: $c) { services { edges { until node { id } } } } }", c=c)[
+            "city"
+        ]["services"]["edges"]
+        if e["until"]
+    }
+    assert ended
+    seen: set[str] = set()
+    for city in cities:
+        rows = sample(
+            "query($c: ID!) { roleMap(cityId: $c) { rows { cells { role services { id } } } } }", c=city
+        )
+        for cell in (c for r in rows["roleMap"]["rows"] for c in r["cells"]):
+            ids = {s["id"] for s in cell["services"]}
+            seen |= ids
+            if cell["role"] == "IN_USE":
+                assert not {(city, s) for s in ids} & ended, (city, cell)
+        gaps = sample("query($c: ID!) { coverageGaps(cityId: $c) { candidates { id } } }", c=city)[
+            "coverageGaps"
+        ]
+        seen |= {s["id"] for g in gaps for s in g["candidates"]}
+    overlaps = sample(
+        "{ overlaps(scope: {all: true}, kind: SERVICE, minScore: 0, first: 500) { left { id } right { id } } }"
+    )
+    seen |= {o[side]["id"] for o in overlaps["overlaps"] for side in ("left", "right")}
+    assert seen and not seen & retired, seen & retired
+    back_then = sample(
+        '{ roleMap(cityId: "City:tampere", asOf: "2017-06-01") { rows { cells { role services { id } } } } }'
+    )["roleMap"]["rows"]
+    in_use = {s["id"] for r in back_then for c in r["cells"] if c["role"] == "IN_USE" for s in c["services"]}
+    assert {"Service:example-wellbeing-self-check", "Service:example-booking-sms-reminders"} <= in_use

@@ -189,7 +189,8 @@ def role_map(index: RegistryIndex, city_id: str, offered_first: int) -> list[Row
             elif cell.role == role and outcome:
                 cell.outcome = outcome  # pilots come oldest decision first: the newest wins
             if cell.role == role:
-                cell.services.add(service)
+                if index.service_lifecycle[service] == "ACTIVE":  # a retired one is history: the
+                    cell.services.add(service)  # decided pilot still shows, the service does not
                 if pilot:
                     cell.pilots.add(pilot)
 
