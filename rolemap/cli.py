@@ -238,7 +238,7 @@ def _report(settings: Settings, args) -> int:
         sys.stdout.write(_from_server(settings, f"/report/{quote(args.city)}.{args.format}{year}"))
         return 0
     try:
-        index = RegistryIndex(store)
+        index = RegistryIndex.load(store).at(today)
         found = report.city_report(
             index, args.city, args.year or today.year, today, settings.max_pilot_months
         )

@@ -88,6 +88,10 @@ class Settings:
     port: int = 8000
     seed_dir: Path | None = None
     read_pool: int = 4
+    analysis_workers: int = 2
+    """Threads that run analyses (their own pool: plain reads never queue behind them)."""
+    analysis_timeout_seconds: float = 30.0
+    """An analysis request still running after this long is answered with a TIMEOUT error."""
     cooling_off_months: int = 12
     max_pilot_months: int = 24
     """A pilot with no end date owes a decision once it has run this long (NO_END_DATE)."""
@@ -125,6 +129,10 @@ class Settings:
             port=_int(env, "PORT", cls.port, 1, 65535),
             seed_dir=Path(seed_dir) if seed_dir else None,
             read_pool=_int(env, "READ_POOL", cls.read_pool, 1, 64),
+            analysis_workers=_int(env, "ANALYSIS_WORKERS", cls.analysis_workers, 1, 64),
+            analysis_timeout_seconds=_int(
+                env, "ANALYSIS_TIMEOUT_SECONDS", int(cls.analysis_timeout_seconds), 1, 3600
+            ),
             cooling_off_months=_int(env, "COOLING_OFF_MONTHS", cls.cooling_off_months, 0, 120),
             max_pilot_months=_int(env, "MAX_PILOT_MONTHS", cls.max_pilot_months, 1, 240),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1_073_741_824),

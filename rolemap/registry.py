@@ -463,16 +463,17 @@ class Registry:
             used = g.related("USES", "City", "Service", "out", [city_id])[city_id]
             edge = next((props for s, props in used if s["id"] == service_id), None)
             row = {"src": city_id, "dst": service_id, "since": since or now().date(), **claim(actor)}
+            was = [{"src": city_id, "dst": service_id, **(edge or {})}]
             if edge is None:
                 g.link("USES", "City", "Service", [row])
             elif actor.role is Role.VENDOR:
                 if edge["status"] == "REJECTED":
                     raise UserErrors.one(Code.INVALID_STATE, "serviceId", f"{city_id} rejected this claim")
                 if edge["status"] == "CLAIMED":
-                    g.set_edges("USES", "City", "Service", [{**edge, **row}])
+                    g.set_edges("USES", "City", "Service", [{**edge, **row}], was)
             else:  # the city itself: its word verifies a vendor's claim too; an ended use starts again
                 start = since or (now().date() if edge["until"] else edge["since"])
-                g.set_edges("USES", "City", "Service", [{**edge, **row, "since": start, "until": None}])
+                g.set_edges("USES", "City", "Service", [{**edge, **row, "since": start, "until": None}], was)
             return service
 
         return self._write(actor, work)
@@ -500,9 +501,8 @@ class Registry:
                 raise UserErrors.one(
                     Code.INVALID_DATE_RANGE, "until", f"is before the use began ({edge['since']})"
                 )
-            g.set_edges(
-                "USES", "City", "Service", [{**edge, "src": city_id, "dst": service_id, "until": end}]
-            )
+            was = {**edge, "src": city_id, "dst": service_id}
+            g.set_edges("USES", "City", "Service", [{**was, "until": end}], [was])
             return service
 
         return self._write(actor, work)
@@ -537,7 +537,7 @@ class Registry:
             if edge is None:
                 raise UserErrors.one(Code.NOT_FOUND, "targetId", f"no link from {a} to {b} to review")
             reviewed = {**edge, "src": a, "dst": b, "status": inp.verdict, "reviewedBy": actor.id}
-            g.set_edges(rel, src, dst, [{**reviewed, "reviewedAt": now()}])
+            g.set_edges(rel, src, dst, [{**reviewed, "reviewedAt": now()}], [{**edge, "src": a, "dst": b}])
             return {"kind": inp.kind, "serviceId": inp.serviceId, "targetId": inp.targetId, **reviewed}
 
         return self._write(actor, work)

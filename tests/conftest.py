@@ -7,6 +7,7 @@ fail instead."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,14 @@ class Api:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
+    def wait_ready(self, seconds: float = 60) -> None:
+        """Until /readyz says the analyses' read model is built (it builds in the background)."""
+        deadline = time.monotonic() + seconds
+        while (response := self.client.get("/readyz")).status_code != 200:
+            assert response.status_code == 503, response.text
+            assert time.monotonic() < deadline, f"not ready within {seconds} s: {response.text}"
+            time.sleep(0.02)
+
     def statements(self, query: str, **variables) -> int:
         """How many store statements one request takes, read anonymously (reads are public)."""
         before = self.store.statement_count
@@ -173,8 +182,17 @@ def admin_key(store) -> str:
 
 @pytest.fixture
 def api(store):
+    yield from serve_api(store)
+
+
+def serve_api(store):
+    """An app on `store` with an ADMIN client, once its read model is built: the key is made
+    first, so the build at start sees the registry as the test begins."""
+    key = admin_key(store)
     with TestClient(create_app(store)) as client:
-        yield Api(client, store, admin_key(store))
+        api = Api(client, store, key)
+        api.wait_ready()
+        yield api
 
 
 def snapshot(store) -> dict:

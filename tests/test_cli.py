@@ -108,7 +108,7 @@ def test_schema_command_writes_what_is_checked_in(tmp_path):
 def test_serve_loads_the_sample_and_answers_on_loopback(tmp_path):
     db = str(tmp_path / "served.lbug")
     with Server({"ROLEMAP_DB": db}) as server:
-        assert server.wait_ready() == {"status": "ok", "store": "ladybug"}
+        assert server.wait_ready() == {"status": "ok", "store": "ladybug", "analyses": "ready"}
         data = server.graphql('{ city(id: "City:tampere") { name(lang: "sv") } pilots { totalCount } }')
         assert data["city"]["name"] == "Tammerfors"
         assert data["pilots"]["totalCount"] > 10

@@ -6,7 +6,9 @@ import json
 import re
 import select
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from graphql import (
@@ -23,9 +25,12 @@ from graphql import (
 )
 from starlette.testclient import TestClient
 
+from rolemap.analysis.index import RegistryIndex
 from rolemap.api.app import create_app
 from rolemap.api.schema import schema
+from rolemap.bundle import import_bundle
 from rolemap.config import ConfigError, Settings
+from rolemap.seed import default_seed_dir, seed_bundle
 
 from .processes import Server
 
@@ -128,7 +133,80 @@ def test_browsers_get_graphiql_with_no_external_assets(client):
 
 def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok", "store": "ladybug"}
+    # Started, the app builds the analyses' read model in the background; ready once it is built.
+    deadline = time.monotonic() + 60
+    while (r := client.get("/readyz")).status_code == 503:
+        assert r.json() == {"status": "starting", "store": "ladybug", "analyses": "building"}
+        assert time.monotonic() < deadline, "the read model was not built within 60 s"
+        time.sleep(0.05)
+    assert r.json() == {"status": "ok", "store": "ladybug", "analyses": "ready"}
+
+
+def test_readiness_waits_for_the_read_model(ladybug_store, monkeypatch):
+    """A build that has not finished keeps the server unready; analyses wait for it meanwhile."""
+    release = threading.Event()
+    load = RegistryIndex.load
+
+    def slow_load(store):
+        release.wait(30)
+        return load(store)
+
+    monkeypatch.setattr(RegistryIndex, "load", staticmethod(slow_load))
+    with TestClient(create_app(ladybug_store)) as c:
+        for _ in range(3):
+            r = c.get("/readyz")
+            assert r.status_code == 503 and r.json()["analyses"] == "building"
+        # Plain reads do not wait for the analyses' build.
+        assert c.post("/graphql", json={"query": "{ themes { totalCount } }"}).status_code == 200
+        release.set()
+        deadline = time.monotonic() + 30
+        while c.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+def test_an_analysis_past_its_time_is_a_timeout_error_and_reads_go_on(ladybug_store, monkeypatch):
+    """Analyses run on their own threads: a stuck one answers TIMEOUT at the deadline, and plain
+    reads meanwhile are answered at once."""
+    from rolemap.analysis import queries
+
+    release = threading.Event()
+    started = threading.Event()
+    role_map = queries.role_map
+
+    def stuck(*args):
+        started.set()
+        release.wait(30)
+        return role_map(*args)
+
+    monkeypatch.setattr(queries, "role_map", stuck)
+    import_bundle(ladybug_store, seed_bundle(default_seed_dir()))
+    app = create_app(ladybug_store, analysis_timeout_seconds=1, analysis_workers=1)
+    query = '{ roleMap(cityId: "City:tampere") { rows { capability { id } } } }'
+    try:
+        with TestClient(app) as c:
+            with ThreadPoolExecutor(1) as pool:
+                slow = pool.submit(c.post, "/graphql", json={"query": query})
+                assert started.wait(30)
+                for _ in range(5):  # the only analysis thread is busy; reads do not need it
+                    r = c.post("/graphql", json={"query": "{ themes { totalCount } }"})
+                    assert r.status_code == 200 and "errors" not in r.json()
+                body = slow.result(30).json()
+            assert body["data"] is None
+            (error,) = body["errors"]
+            assert error["extensions"]["code"] == "TIMEOUT"
+            assert "ROLEMAP_ANALYSIS_TIMEOUT_SECONDS" in error["message"]
+            # A queued analysis that could not start in time is refused the same way, not run late.
+            r = c.post("/graphql", json={"query": query})
+            assert r.json()["errors"][0]["extensions"]["code"] == "TIMEOUT"
+            release.set()
+            deadline = time.monotonic() + 30
+            while "errors" in (r := c.post("/graphql", json={"query": query})).json():
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert r.json()["data"]["roleMap"]["rows"]
+    finally:
+        release.set()
 
 
 def test_readiness_reports_a_store_that_does_not_answer(tmp_path):

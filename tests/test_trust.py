@@ -61,7 +61,11 @@ def test_changes_list_every_mutation_of_a_walk_through_with_its_actor(api, store
     assert service in registered["nodeIds"] and "Vendor:a" in registered["nodeIds"]
     assert {"nodeId": service, "name": "name", "before": None, "after": "Kiosk"} in registered["fields"]
     links = {f["name"]: f for f in registered["fields"] if f["nodeId"] == service and f["name"].isupper()}
-    assert links["HAS_CAPABILITY"]["before"] == [] and links["HAS_CAPABILITY"]["after"] == ["Capability:a"]
+    capability = links["HAS_CAPABILITY"]  # a link, edge by edge, with who claimed it
+    assert capability["before"] is None and capability["after"]["to"] == "Capability:a"
+    assert capability["after"]["status"] == "CLAIMED" and capability["after"]["claimedBy"].startswith(
+        "ApiKey:"
+    )
     reviewed = next(f for f in changes[2]["fields"] if f["name"] == "USES")
     assert reviewed["after"]["status"] == "VERIFIED" and reviewed["after"]["to"] == service
 

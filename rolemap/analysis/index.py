@@ -1,28 +1,49 @@
 """An in-memory projection of the registry's structure, for the analyses (overlaps, prior art,
-coverage gaps, role map, radar).
+coverage gaps, role map, radar, close-out), kept current from the change log.
 
-It is loaded with a fixed number of bulk statements (one per label and relationship type, whatever
-the registry's size) from one consistent snapshot, and stamped with the registry's revision. Before
-serving an analysis, an instance reads the registry head (one statement): a newer revision, from
-this instance or any other on the same database, means the next analysis rebuilds it. Only
-structure and the text the scores need are kept, not whole records.
+- **Built once**: at start, from one consistent snapshot (one bulk statement per label and
+  relationship type, whatever the registry's size), stamped with the registry's revision.
+- **Then followed**: before an analysis, an instance reads the registry head (one statement). When
+  it moved, the change records in between are read by id (`Change:<revision>`), with the nodes they
+  touched, in one read transaction; their relationship changes and the nodes' new states are
+  applied here, and only the overlap items they affect are scored again (`Corpus.update`). The same
+  code builds and follows (`add_node`, `add_edge`), so a followed projection answers exactly as a
+  fresh one. A revision with no change record (an import, an upgrade) or one too far behind
+  rebuilds instead.
+- **As of a day**: `at(day)` is a view of the registry as it stood that day (uses begun and not
+  ended, services not yet retired, decisions and stances already taken), filtering as it reads; the
+  overlap corpora of a view are kept and followed for today, built on demand for other days.
+
+Analyses read under `IndexCache.reading()`: applying changes waits for running analyses, and new
+ones wait for the changes.
 """
 
 from __future__ import annotations
 
-import copy
+import contextlib
+import gc
+import json
+import logging
 import threading
+from bisect import insort
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cached_property
+from sys import intern
+from typing import Any, TypeVar
 
 from ..domain import overlap
 from ..domain.text import terms, words
+from ..graph import schema
 from ..graph.access import record
-from ..graph.schema import LANGUAGES, REGISTRY_HEAD
+from ..graph.schema import LANGUAGES, REGISTRY_HEAD, change_id, label_of
 from ..graph.statements import rel_key
 from ..graph.store import Store
+from ..workers import AnalysisPool, unhurried
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REGION_KINDS = ("REGION", "METROPOLIS")
 RECORDS_KEPT = ("City", "Capability", "Vendor")
@@ -49,6 +70,13 @@ RELS = (
     ("SUPERSEDES", "Decision", "Decision"),
     ("STANCE", "City", "Capability"),
 )
+FOLLOWED = {rel for rel, _, _ in RELS}
+STRUCTURAL = {"PART_OF", "COMPLEMENTS"}
+"""Relationships whose change moves many overlap items at once (regions, complements): the corpora
+are scored again whole."""
+SNAPSHOT_ATTEMPTS = 3
+MAX_BEHIND = 2000
+"""Revisions an index follows change by change; further behind, it is rebuilt."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +86,16 @@ class StanceChange:
     rationale: str | None
 
 
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
 def _texts(node: dict, *fields: str) -> list[str]:
     return [node.get(f"{f}{suffix}") or "" for f in fields for suffix in ("", *(f"_{x}" for x in LANGUAGES))]
 
 
-SNAPSHOT_ATTEMPTS = 3
-VIEWS_KEPT = 4
-"""Days (see `RegistryIndex.at`) whose views an index keeps: today, and a few asked about."""
+def _adjacency() -> defaultdict[str, defaultdict[str, set[str]]]:
+    return defaultdict(lambda: defaultdict(set))
 
 
 def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
@@ -73,8 +104,8 @@ def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[
     LadybugDB gives a read transaction a snapshot; Neo4j reads committed data as it goes. So the
     head is read before and after: the same revision both times means no write committed in
     between, and the rows are exactly that revision. Under a steady stream of writes, the last
-    attempt is kept, stamped with the revision it started from (so the next request rebuilds), and
-    `RegistryIndex` drops any edge whose end it did not read."""
+    attempt is kept, stamped with the revision it started from (so the next request catches up),
+    and `RegistryIndex` drops any edge whose end it did not read."""
 
     def work(run) -> tuple[int, int, dict, dict]:
         first = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
@@ -90,125 +121,244 @@ def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[
     return first, nodes, edges
 
 
+class _Spelling(Mapping):
+    """Term → the word most often written for it (reasons show words, not stems)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def __getitem__(self, term: str) -> str:
+        c = self.counts.get(term)
+        if not c:
+            raise KeyError(term)
+        return max(c, key=lambda w: (c[w], w))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.counts)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+
 class RegistryIndex:
-    def __init__(self, store: Store) -> None:
-        self.revision, nodes, edges = read_snapshot(store)
-        known = {n["id"] for rows in nodes.values() for n in rows}
-        edges = {
-            key: [row for row in rows if row["src"] in known and row["dst"] in known]
-            for key, rows in edges.items()
-        }
-        self.records = {n["id"]: record(label, n) for label in RECORDS_KEPT for n in nodes[label]}
+    """The registry as stored: what the analyses need of every node and relationship."""
+
+    def __init__(self) -> None:
+        self.revision = 0
+        self.records: dict[str, dict] = {}
         """Whole records of the small, often-named labels: analyses name them without a statement."""
         self.names: dict[str, str] = {}
-        for rows in nodes.values():
-            for node in rows:
-                self.names[node["id"]] = node.get("name") or node.get("title") or node["id"]
         self.node_text: dict[str, list[str]] = {}
-        spelled: dict[str, Counter[str]] = defaultdict(Counter)
-        for label in ("Service", "Pilot", "Vendor"):
-            for node in nodes[label]:
-                pairs = words(*_texts(node, "name", "title", "description"))
-                self.node_text[node["id"]] = [term for term, _ in pairs]
-                for term, word in pairs:
-                    spelled[term][word] += 1
-        self.term_words = {term: max(c, key=lambda w: (c[w], w)) for term, c in spelled.items()}
-        self.city_kind = {n["id"]: n["kind"] for n in nodes["City"]}
-        self.need_status = {n["id"]: n["status"] for n in nodes["Need"]}
-        self.service_lifecycle = {n["id"]: n["lifecycle"] for n in nodes["Service"]}
-        self.retired_at = {n["id"]: n.get("retiredAt") for n in nodes["Service"] if n.get("retiredAt")}
-        self.pilot_status = {n["id"]: n["status"] for n in nodes["Pilot"]}
-        self.pilot_end = {n["id"]: n.get("endDate") for n in nodes["Pilot"]}
-        self.pilot_start = {n["id"]: n.get("startDate") or n["createdAt"].date() for n in nodes["Pilot"]}
-        self.pilot_closed = {
-            n["id"]: {"ENDED": n.get("endedAt"), "CANCELLED": n.get("cancelledAt")} for n in nodes["Pilot"]
-        }
-        self.pilot_started = {n["id"]: n.get("startedAt") for n in nodes["Pilot"]}
-        self.decisions = {n["id"]: record("Decision", n) for n in nodes["Decision"]}
-        self.vendors = sorted(n["id"] for n in nodes["Vendor"])
-        self.services = sorted(self.service_lifecycle)
-        self.pilots = sorted(self.pilot_status)
-        self.capabilities = sorted(n["id"] for n in nodes["Capability"])
-
-        out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        into: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self.uses_since: dict[tuple[str, str], object] = {}
-        self.uses_until: dict[tuple[str, str], object] = {}
+        self.node_words: dict[str, list[str]] = {}
+        """The words written for `node_text`'s terms, one for one (to keep `term_words` counts)."""
+        self.term_words = _Spelling()
+        self.city_kind: dict[str, str] = {}
+        self.need_status: dict[str, str] = {}
+        self.service_lifecycle: dict[str, str] = {}
+        self.retired_at: dict[str, datetime] = {}
+        self.pilot_status: dict[str, str] = {}
+        self.pilot_end: dict[str, date | None] = {}
+        self.pilot_start: dict[str, date] = {}
+        self.pilot_closed: dict[str, dict[str, datetime | None]] = {}
+        self.pilot_started: dict[str, datetime | None] = {}
+        self.decisions: dict[str, dict] = {}
+        self.sorted: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
+        self.out = _adjacency()
+        self.into = _adjacency()
+        self.uses_since: dict[tuple[str, str], date | None] = {}
+        self.uses_until: dict[tuple[str, str], date | None] = {}
         self.stances: dict[tuple[str, str], list[StanceChange]] = defaultdict(list)
         self.claimed: set[tuple[str, str, str]] = set()
         """Links a vendor claims and no city verified yet: (name, src, dst)."""
-        for (rel, _, dst), rows in edges.items():
-            name = f"{rel}>{dst}" if rel == "ADDRESSES" else rel
+        self._corpora: dict[tuple[str, date | None, bool], overlap.Corpus] = {}
+        self._popular: dict[str, Any] = {}
+        self._views: dict[tuple[date | None, bool], DayView] = {}
+
+    # Building ---------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, store: Store) -> RegistryIndex:
+        index = cls()
+        index.revision, nodes, edges = read_snapshot(store)
+        for label, rows in nodes.items():
+            for node in rows:
+                index.add_node(label, node)
+        for (rel, _, _), rows in edges.items():
             for row in rows:
-                status = row.get("status")
-                if status == "REJECTED":
-                    continue  # a city said no: the link does not count anywhere
-                if status == "CLAIMED":
-                    self.claimed.add((name, row["src"], row["dst"]))
-                out[name][row["src"]].add(row["dst"])
-                into[name][row["dst"]].add(row["src"])
-                if rel == "USES":
-                    self.uses_since[row["src"], row["dst"]] = row.get("since")
-                    self.uses_until[row["src"], row["dst"]] = row.get("until")
-                if rel == "STANCE":
-                    change = StanceChange(row["ring"], row["since"], row.get("rationale"))
-                    self.stances[row["src"], row["dst"]].append(change)
-        for history in self.stances.values():
+                if row["src"] in index.names and row["dst"] in index.names:
+                    index.add_edge(rel, row["src"], row["dst"], row)
+        return index
+
+    @property
+    def vendors(self) -> list[str]:
+        return self.sorted["Vendor"]
+
+    @property
+    def services(self) -> list[str]:
+        return self.sorted["Service"]
+
+    @property
+    def pilots(self) -> list[str]:
+        return self.sorted["Pilot"]
+
+    @property
+    def capabilities(self) -> list[str]:
+        return self.sorted["Capability"]
+
+    def add_node(self, label: str, node: dict) -> None:
+        """Add a node, or replace what is known of it by its current state."""
+        node_id = intern(node["id"])  # one string per id, however many sets hold it
+        if node_id not in self.names:
+            ids = self.sorted[label]
+            if not ids or ids[-1] < node_id:  # the snapshot comes in id order
+                ids.append(node_id)
+            else:
+                insort(ids, node_id)
+        self.names[node_id] = node.get("name") or node.get("title") or node_id
+        if label in RECORDS_KEPT:
+            self.records[node_id] = record(label, node)
+        if label in ("Service", "Pilot", "Vendor"):
+            for term, word in zip(
+                self.node_text.get(node_id, ()), self.node_words.pop(node_id, ()), strict=True
+            ):
+                self.term_words.counts[term][word] -= 1
+                if self.term_words.counts[term][word] <= 0:
+                    del self.term_words.counts[term][word]
+            pairs = words(*_texts(node, "name", "title", "description"))
+            self.node_text[node_id] = [intern(term) for term, _ in pairs]
+            self.node_words[node_id] = [intern(word) for _, word in pairs]
+            for term, word in pairs:
+                self.term_words.counts[term][word] += 1
+        if label == "City":
+            self.city_kind[node_id] = node["kind"]
+        elif label == "Need":
+            self.need_status[node_id] = node["status"]
+        elif label == "Service":
+            self.service_lifecycle[node_id] = node["lifecycle"]
+            self.retired_at.pop(node_id, None)
+            if node.get("retiredAt"):
+                self.retired_at[node_id] = node["retiredAt"]
+        elif label == "Pilot":
+            self.pilot_status[node_id] = node["status"]
+            self.pilot_end[node_id] = node.get("endDate")
+            self.pilot_start[node_id] = node.get("startDate") or node["createdAt"].date()
+            self.pilot_closed[node_id] = {"ENDED": node.get("endedAt"), "CANCELLED": node.get("cancelledAt")}
+            self.pilot_started[node_id] = node.get("startedAt")
+        elif label == "Decision":
+            self.decisions[node_id] = record("Decision", node)
+
+    def add_edge(self, rel: str, src: str, dst: str, props: Mapping[str, Any]) -> None:
+        """Add an edge, or set its properties when it is there (one edge per pair, but STANCE)."""
+        name = f"{rel}>{label_of(dst)}" if rel == "ADDRESSES" else rel
+        src, dst = intern(src), intern(dst)
+        status = props.get("status")
+        self.claimed.discard((name, src, dst))
+        if status == "REJECTED":  # a city said no: the link does not count anywhere
+            self.remove_edge(rel, src, dst)
+            return
+        if status == "CLAIMED":
+            self.claimed.add((name, src, dst))
+        self.out[name][src].add(dst)
+        self.into[name][dst].add(src)
+        if rel == "COMPLEMENTS":  # complementary is symmetric
+            self.out[name][dst].add(src)
+            self.into[name][src].add(dst)
+        if rel == "USES":
+            self.uses_since[src, dst] = props.get("since")
+            self.uses_until[src, dst] = props.get("until")
+        if rel == "STANCE":
+            history = self.stances[src, dst]
+            history.append(StanceChange(props["ring"], props["since"], props.get("rationale")))
             history.sort(key=lambda c: c.since, reverse=True)
-        for a, b in list(out["COMPLEMENTS"].items()):  # complementary is symmetric
-            for c in b:
-                out["COMPLEMENTS"][c].add(a)
-        self.out, self.into = out, into
-        self.as_of: date | None = None
-        """The day a view answers for (see `at`); None for the registry as stored."""
-        self._BASE = frozenset(self.__dict__) | {"_BASE"}
-        """What the constructor sets; the rest of `__dict__` is derived lazily (cached)."""
 
-    def _view(self) -> RegistryIndex:
-        """A shallow copy sharing what the constructor built, without anything derived from it."""
-        view = copy.copy(self)
-        view.__dict__ = {k: v for k, v in self.__dict__.items() if k in self._BASE}
-        return view
+    def remove_edge(self, rel: str, src: str, dst: str) -> None:
+        name = f"{rel}>{label_of(dst)}" if rel == "ADDRESSES" else rel
+        self.out[name][src].discard(dst)
+        self.into[name][dst].discard(src)
+        self.claimed.discard((name, src, dst))
+        if rel == "USES":
+            self.uses_since.pop((src, dst), None)
+            self.uses_until.pop((src, dst), None)
 
-    def at(self, day: date, today: date | None = None) -> RegistryIndex:
-        """The registry as it stood on `day`: only uses that had begun and not ended, services not
-        yet retired, decisions already taken and stances already set. (Needs have no dates: their
-        status is as stored.) Every analysis answers as of a day; views are kept for a few days."""
-        views = self.__dict__.setdefault("_days", {})
-        if day in views:
-            return views[day]
-        today = today or datetime.now(UTC).date()
-        view = self._view()
-        view.as_of = day
-        retired = {
-            s
-            for s, stored in self.service_lifecycle.items()
-            if (self.retired_at[s].date() <= day if s in self.retired_at else stored == "RETIRED")
-        }
-        view.service_lifecycle = {s: "RETIRED" if s in retired else "ACTIVE" for s in self.service_lifecycle}
-        gone: set[tuple[str, str, str]] = set()
-        for (city, service), since in self.uses_since.items():
-            until = self.uses_until.get((city, service))
-            if (since and since > day) or (until and until <= day) or service in retired:
-                gone.add(("USES", city, service))
-        gone |= {("OPERATES", c, s) for s in retired for c in self.into["OPERATES"].get(s, ())}
-        later = {d for d, rec in self.decisions.items() if rec["decidedAt"].date() > day}
-        gone |= {("DECIDED", p, d) for d in later for p in self.into["DECIDED"].get(d, ())}
-        view.out, view.into = _without(self.out, self.into, gone)
-        view.stances = {
-            key: kept
-            for key, history in self.stances.items()
-            if (kept := [c for c in history if c.since.date() <= day])
-        }
-        if day < today:
-            view.pilot_status = {p: self._status_on(p, day) for p in self.pilot_status}
-        view.services = [s for s in self.services if view.service_lifecycle[s] == "ACTIVE"]
-        view.claimed = {link for link in self.claimed if link not in gone}
-        view._BASE = self._BASE
-        if len(views) >= VIEWS_KEPT:
-            views.pop(next(iter(views)))
-        views[day] = view
-        return view
+    # Following the change log -----------------------------------------------------------------
+    def apply(self, changes: list[dict], nodes: dict[str, dict]) -> None:
+        """Apply change records (in revision order) and the touched nodes' states as they are now;
+        then score again the overlap items they affect."""
+        touched: set[str] = set()
+        structural = False
+        for change in changes:
+            touched.update(change["nodeIds"] or ())
+            for field in json.loads(change.get("fields") or "[]"):
+                name = field["name"]
+                if name not in FOLLOWED:
+                    continue
+                before, after = field.get("before"), field.get("after")
+                src, dst = field["nodeId"], (after or before)["to"]
+                touched.add(dst)
+                structural |= name in STRUCTURAL
+                if after is None:
+                    self.remove_edge(name, src, dst)
+                else:
+                    self.add_edge(name, src, dst, _decoded(name, after))
+            self.revision = change["revision"]
+        for node_id, node in nodes.items():
+            self.add_node(label_of(node_id), node)
+        self._views.clear()
+        self._refresh_popular(touched)
+        self._refresh_corpora(touched, structural)
+
+    def _refresh_popular(self, touched: set[str]) -> None:
+        """Keep today's rankings: each touched service is taken out of the lists of the
+        capabilities it has or lost, and put back, by its new use count, into those it has now
+        (while it is in service)."""
+        kept = self._popular
+        if kept.get("day") != today():
+            return
+        view = self.at(kept["day"])
+        services = {t for t in touched if label_of(t) == "Service"}
+        caps = {t for t in touched if label_of(t) == "Capability"}
+        for service in services:
+            kept["users"].pop(service, None)
+        for service in services:
+            has = set(self.out["HAS_CAPABILITY"].get(service, ()))
+            now = has if view._active(service) else set()
+            key = (-view.users(service), service)
+            for cap in has | caps:
+                ranked = kept["services"].get(cap)
+                if ranked is None:
+                    continue
+                if service in ranked:
+                    ranked.remove(service)
+                if cap in now:
+                    insort(ranked, service, key=lambda s: key if s == service else (-view.users(s), s))
+            caps |= has
+        for cap in caps:
+            kept["vendors"].pop(cap, None)
+
+    def _refresh_corpora(self, touched: set[str], structural: bool) -> None:
+        """Keep today's corpora, scoring again only the items the changes touch; drop the rest."""
+        kept = {}
+        day = today()
+        for key, corpus in self._corpora.items():
+            kind, on, verified = key
+            if structural or on != day or verified:
+                continue
+            view = self.at(day)
+            affected = view.affected(touched)[kind]
+            corpus.update({i: view.item(kind, i) for i in affected})
+            kept[key] = corpus
+        self._corpora = kept
+
+    def corpus(self, kind: str, view: DayView) -> overlap.Corpus:
+        key = (kind, view.as_of, view.verified_only)
+        found = self._corpora.get(key)
+        if found is None:
+            ids = {"SERVICE": view.services, "PILOT": self.pilots, "VENDOR": self.vendors}[kind]
+            as_of = view.as_of.isoformat() if view.as_of else None
+            items = (view.item(kind, i) for i in ids)
+            found = overlap.Corpus(items, self.names, self.term_words, self.out["COMPLEMENTS"], as_of)
+            self._corpora[key] = found
+            gc.freeze()  # as after a build: long-lived, out of the collector's way
+        return found
 
     def _status_on(self, pilot: str, day: date) -> str:
         """A pilot's status on a past day, from its timestamps and decisions."""
@@ -222,16 +372,153 @@ class RegistryIndex:
         started = self.pilot_started.get(pilot)
         return "RUNNING" if started and started.date() <= day else "PROPOSED"
 
-    def verified(self) -> RegistryIndex:
-        """The same registry without the links still only claimed (`verifiedOnly` analyses):
-        built once per index or view, sharing everything but the links those claims touch."""
-        view = self.__dict__.get("_verified")
+    # Views ------------------------------------------------------------------------------------
+    def at(self, day: date, verified_only: bool = False) -> DayView:
+        """The registry as it stood on `day`: only uses that had begun and not ended, services not
+        yet retired, decisions already taken and stances already set. (Needs have no dates: their
+        status is as stored.) With `verified_only`, without the links vendors claim and no city
+        verified yet."""
+        key = (day, verified_only)
+        view = self._views.get(key)
         if view is None:
-            view = self._view()
-            view.out, view.into = _without(self.out, self.into, self.claimed)
-            view.claimed = set()
-            self.__dict__["_verified"] = view
+            view = self._views[key] = DayView(self, day, verified_only)
         return view
+
+
+def _decoded(rel: str, value: dict) -> dict:
+    """A relationship's properties from a change record (JSON) in the types the store gives."""
+    types = {p.name: p.type for p in schema.RELS[rel].props}
+    out = {}
+    for key, raw in value.items():
+        kind = types.get(key)
+        if raw is not None and kind == schema.DATE:
+            out[key] = date.fromisoformat(raw)
+        elif raw is not None and kind == schema.TIMESTAMP:
+            out[key] = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        else:
+            out[key] = raw
+    return out
+
+
+class _Filtered(Mapping):
+    """One relationship's adjacency (node → neighbours), keeping only the pairs `keep` allows."""
+
+    def __init__(self, base: Mapping[str, set[str]], keep) -> None:
+        self.base, self.keep = base, keep
+
+    def __getitem__(self, node: str) -> set[str]:
+        return {other for other in self.base[node] if self.keep(node, other)}
+
+    def get(self, node: str, default=None):
+        found = self.base.get(node)
+        return default if found is None else {other for other in found if self.keep(node, other)}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+class _Rels(Mapping):
+    """The adjacency of every relationship, some of them filtered."""
+
+    def __init__(self, base, filtered: dict[str, _Filtered]) -> None:
+        self.base, self.filtered = base, filtered
+
+    def __getitem__(self, name: str):
+        return self.filtered.get(name) or self.base[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.base)
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+
+class _Lifecycle(Mapping):
+    """A service's lifecycle on a day: RETIRED from the day it was retired."""
+
+    def __init__(self, index: RegistryIndex, day: date) -> None:
+        self.index, self.day = index, day
+
+    def __getitem__(self, service: str) -> str:
+        at = self.index.retired_at.get(service)
+        if at is not None:
+            return "RETIRED" if at.date() <= self.day else "ACTIVE"
+        return self.index.service_lifecycle[service]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index.service_lifecycle)
+
+    def __len__(self) -> int:
+        return len(self.index.service_lifecycle)
+
+
+class DayView:
+    """The registry as it stood on one day (see `RegistryIndex.at`); what every analysis reads."""
+
+    def __init__(self, index: RegistryIndex, day: date, verified_only: bool = False) -> None:
+        self.index = index
+        self.as_of = day
+        self.verified_only = verified_only
+        self.revision = index.revision
+        self.service_lifecycle = _Lifecycle(index, day)
+        past = day < today()
+        self.kept = day == today() and not verified_only
+        """Today's registry: its rankings and corpora are kept, and followed change by change."""
+
+        def current_use(city: str, service: str) -> bool:
+            since = index.uses_since.get((city, service))
+            until = index.uses_until.get((city, service))
+            return (not since or since <= day) and (not until or day < until) and self._active(service)
+
+        def taken(pilot: str, decision: str) -> bool:
+            return index.decisions[decision]["decidedAt"].date() <= day
+
+        def verified(name: str):
+            return lambda a, b: (name, a, b) not in index.claimed
+
+        out = {
+            "USES": lambda c, s: current_use(c, s),
+            "OPERATES": lambda c, s: self._active(s),
+            "DECIDED": taken,
+        }
+        into = {
+            "USES": lambda s, c: current_use(c, s),
+            "OPERATES": lambda s, c: self._active(s),
+            "DECIDED": lambda d, p: taken(p, d),
+        }
+        if verified_only:
+            for name in ("HAS_CAPABILITY", "ADDRESSES>Need", "USES"):
+                keep_out, keep_in, claim = out.get(name), into.get(name), verified(name)
+                out[name] = _both(keep_out, claim)
+                into[name] = _both(keep_in, lambda a, b, claim=claim: claim(b, a))
+        self.out = _Rels(index.out, {n: _Filtered(index.out[n], keep) for n, keep in out.items()})
+        self.into = _Rels(index.into, {n: _Filtered(index.into[n], keep) for n, keep in into.items()})
+        self.pilot_status = (
+            {p: index._status_on(p, day) for p in index.pilot_status} if past else index.pilot_status
+        )
+        self.stances = {
+            key: kept
+            for key, history in index.stances.items()
+            if (kept := [c for c in history if c.since.date() <= day])
+        }
+        self.claimed = set() if verified_only else index.claimed
+
+    def _active(self, service: str) -> bool:
+        return self.service_lifecycle[service] == "ACTIVE"
+
+    def __getattr__(self, name: str):
+        return getattr(self.index, name)  # what no day changes: names, records, texts, kinds…
+
+    @property
+    def services(self) -> list[str]:
+        """Services in service that day."""
+        return [s for s in self.index.services if self._active(s)]
+
+    def verified(self) -> DayView:
+        return self.index.at(self.as_of, verified_only=True)
 
     # Structure --------------------------------------------------------------------------------
     def regions_of(self, city: str) -> set[str]:
@@ -258,51 +545,59 @@ class RegistryIndex:
                     todo.append(member)
         return found
 
-    @cached_property
-    def _service_cities(self) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = defaultdict(set)
-        for rel in ("USES", "OPERATES"):
-            for city, services in self.out[rel].items():
-                for service in services:
-                    found[service].add(city)
-        for pilot, services in self.out["TRIALS"].items():
-            if self.pilot_status.get(pilot) != "RUNNING":
-                continue  # a pilot planned, ended or decided is not the city having the service
-            for service in services:
-                found[service] |= self.into["RUNS"].get(pilot, set())
-        return found
-
-    @cached_property
-    def city_services(self) -> dict[str, set[str]]:
-        """Services each city uses, operates or is piloting (a running pilot)."""
-        found: dict[str, set[str]] = defaultdict(set)
-        for service, cities in self._service_cities.items():
-            for city in cities:
-                found[city].add(service)
-        return found
-
     def service_cities(self, service: str) -> set[str]:
-        """Cities that use, operate or pilot a service."""
-        return self._service_cities.get(service, set())
+        """Cities that use or operate a service, or are piloting it (a running pilot)."""
+        found = set(self.into["USES"].get(service, ())) | self.into["OPERATES"].get(service, set())
+        for pilot in self.into["TRIALS"].get(service, ()):
+            if self.pilot_status.get(pilot) == "RUNNING":
+                found |= self.into["RUNS"].get(pilot, set())
+        return found
+
+    def city_services(self, city: str) -> set[str]:
+        """Services a city uses or operates, or is piloting (a running pilot)."""
+        found = set(self.out["USES"].get(city, ())) | self.out["OPERATES"].get(city, set())
+        for pilot in self.out["RUNS"].get(city, ()):
+            if self.pilot_status.get(pilot) == "RUNNING":
+                found |= self.out["TRIALS"].get(pilot, set())
+        return found
 
     def users(self, service: str) -> int:
-        """How many cities use a service: the popularity that ranks candidates."""
-        return len(self.into["USES"].get(service, ()))
+        """How many cities use a service: the popularity that ranks candidates (kept, like the
+        rankings, for today's registry but for the services a change touches)."""
+        cache = self._users
+        found = cache.get(service)
+        if found is None:
+            found = cache[service] = len(self.into["USES"].get(service, ()))
+        return found
+
+    @property
+    def _users(self) -> dict[str, int]:
+        return self._popular("users")
+
+    def _popular(self, kind: str) -> dict:
+        """Per-capability rankings: kept across changes (for today's registry) but for the
+        capabilities a change touches."""
+        if self.kept:
+            kept = self.index._popular
+            if kept.get("day") != self.as_of:  # a new day: uses and retirements may have run out
+                kept.clear()
+                kept.update(day=self.as_of, services={}, vendors={}, users={})
+            return kept[kind]
+        return self.__dict__.setdefault(f"_popular_{kind}", {})
 
     def popular_services(self, cap: str) -> list[str]:
-        """Active services with the capability, most used first (then by id); cached per capability."""
-        cache = self.__dict__.setdefault("_popular_services", {})
+        """Active services with the capability, most used first (then by id)."""
+        cache = self._popular("services")
         if cap not in cache:
-            found = [
-                s for s in self.into["HAS_CAPABILITY"].get(cap, ()) if self.service_lifecycle[s] == "ACTIVE"
-            ]
-            cache[cap] = sorted(found, key=lambda s: (-self.users(s), s))
+            found = [s for s in self.into["HAS_CAPABILITY"].get(cap, ()) if self._active(s)]
+            users = {s: self.users(s) for s in found}
+            cache[cap] = sorted(found, key=lambda s: (-users[s], s))
         return cache[cap]
 
     def popular_vendors(self, cap: str) -> list[tuple[str, list[str]]]:
         """Vendors with an active service having the capability, with those services, the vendor
-        whose services more cities use first (then by id); cached per capability."""
-        cache = self.__dict__.setdefault("_popular_vendors", {})
+        whose services more cities use first (then by id)."""
+        cache = self._popular("vendors")
         if cap not in cache:
             by_vendor: dict[str, list[str]] = defaultdict(list)
             for service in self.popular_services(cap):
@@ -338,20 +633,15 @@ class RegistryIndex:
                     todo.append(child)
         return found
 
-    @cached_property
-    def _city_names(self) -> list[tuple[frozenset[str], str]]:
-        """Each city's names in every language, as terms."""
-        found = []
+    def cities_named(self, found_words) -> set[str]:
+        """Cities whose name (in any language) the words give in full: "Tammerfors" is Tampere."""
+        names = []
         for city in self.city_kind:
             rec = self.records[city]
             for field in ("name", *(f"name_{lang}" for lang in LANGUAGES)):
                 if rec.get(field):
-                    found.append((frozenset(terms(rec[field])), city))
-        return found
-
-    def cities_named(self, words) -> set[str]:
-        """Cities whose name (in any language) the words give in full: "Tammerfors" is Tampere."""
-        return {city for names, city in self._city_names if names and names <= words.keys()}
+                    names.append((frozenset(terms(rec[field])), city))
+        return {city for named, city in names if named and named <= found_words.keys()}
 
     # Items for the overlap score ------------------------------------------------------------
     def _regions(self, cities: set[str]) -> frozenset[str]:
@@ -360,6 +650,12 @@ class RegistryIndex:
     def _live_needs(self, needs) -> set[str]:
         """Needs still standing: a withdrawn need is nobody's reason any more."""
         return {n for n in needs if self.need_status.get(n) != "WITHDRAWN"}
+
+    def item(self, kind: str, node_id: str) -> overlap.Item | None:
+        """The overlap item of a node, or None when it is not in that day's corpus."""
+        if kind == "SERVICE":
+            return self.service_item(node_id) if self._active(node_id) else None
+        return self.pilot_item(node_id) if kind == "PILOT" else self.vendor_item(node_id)
 
     def service_item(self, service: str) -> overlap.Item:
         needs = self._live_needs(self.out["ADDRESSES>Need"].get(service, set()))
@@ -395,7 +691,7 @@ class RegistryIndex:
         )
 
     def vendor_item(self, vendor: str) -> overlap.Item:
-        services = {s for s in self.out["OFFERS"].get(vendor, set()) if self.service_lifecycle[s] == "ACTIVE"}
+        services = {s for s in self.out["OFFERS"].get(vendor, set()) if self._active(s)}
         items = [self.service_item(s) for s in sorted(services)]
         cities = {c for i in items for c in i.cities} | {
             self.pilot_city(p) for p in self.into["PARTNER"].get(vendor, ()) if self.pilot_city(p)
@@ -413,50 +709,149 @@ class RegistryIndex:
             terms=text,
         )
 
-    def _corpus(self, items) -> overlap.Corpus:
-        as_of = self.as_of.isoformat() if self.as_of else None
-        return overlap.Corpus(items, self.names, self.term_words, self.out["COMPLEMENTS"], as_of)
-
-    @cached_property
+    @property
     def service_corpus(self) -> overlap.Corpus:
-        """Services in service (retired ones are history, not overlaps)."""
-        return self._corpus(self.service_item(s) for s in self.services)
+        """Services in service that day (retired ones are history, not overlaps)."""
+        return self.index.corpus("SERVICE", self)
 
-    @cached_property
+    @property
     def pilot_corpus(self) -> overlap.Corpus:
         """Every pilot, decided and dropped ones too: they are the prior art."""
-        return self._corpus(self.pilot_item(p) for p in self.pilots)
+        return self.index.corpus("PILOT", self)
 
-    @cached_property
+    @property
     def vendor_corpus(self) -> overlap.Corpus:
-        return self._corpus(self.vendor_item(v) for v in self.vendors)
+        return self.index.corpus("VENDOR", self)
+
+    def affected(self, touched: set[str]) -> dict[str, set[str]]:
+        """The overlap items (per kind) whose features changes to `touched` nodes may change."""
+        services, pilots, vendors = set(), set(), set()
+        for node in touched:
+            label = label_of(node)
+            if label == "Service":
+                services.add(node)
+                pilots |= self.into["TRIALS"].get(node, set())
+            elif label == "City":
+                services |= self.index.out["USES"].get(node, set()) | self.index.out["OPERATES"].get(
+                    node, set()
+                )
+                for pilot in self.out["RUNS"].get(node, ()):
+                    pilots.add(pilot)
+                    services |= self.out["TRIALS"].get(pilot, set())
+            elif label == "Need":
+                services |= self.into["ADDRESSES>Need"].get(node, set())
+                pilots |= self.into["FOR_NEED"].get(node, set())
+            elif label == "Pilot":
+                pilots.add(node)
+                services |= self.out["TRIALS"].get(node, set())
+            elif label == "Decision":
+                pilots |= self.into["DECIDED"].get(node, set()) | self.index.into["DECIDED"].get(node, set())
+            elif label == "Vendor":
+                vendors.add(node)
+        vendors |= {v for s in services for v in self.into["OFFERS"].get(s, ())}
+        vendors |= {v for p in pilots for v in self.out["PARTNER"].get(p, ())}
+        return {"SERVICE": services, "PILOT": pilots, "VENDOR": vendors}
 
 
-def _without(out: dict, into: dict, links: set[tuple[str, str, str]]) -> tuple[dict, dict]:
-    """Copies of the adjacency maps without `links`; only the touched sets are copied."""
-    out2 = {name: dict(by_src) for name, by_src in out.items()}
-    into2 = {name: dict(by_dst) for name, by_dst in into.items()}
-    for name, src, dst in links:
-        out2.setdefault(name, {})[src] = out2.get(name, {}).get(src, set()) - {dst}
-        into2.setdefault(name, {})[dst] = into2.get(name, {}).get(dst, set()) - {src}
-    return _defaulting(out2), _defaulting(into2)
+def _both(first, second):
+    if first is None:
+        return second
+    return lambda a, b: first(a, b) and second(a, b)
 
 
-def _defaulting(maps: dict) -> dict:
-    found: dict = defaultdict(lambda: defaultdict(set))
-    for name, by_node in maps.items():
-        found[name] = defaultdict(set, by_node)
-    return found
+class ReadWriteLock:
+    """Many readers, or one writer; a waiting writer goes before new readers."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting = 0
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
 
 
 class IndexCache:
-    """The current `RegistryIndex` of a store: rebuilt once after the registry's revision moves
-    (a write through any instance), by one thread while the others wait for it."""
+    """The current `RegistryIndex` of a store, following the registry's revision (a write through
+    any instance) change by change; built whole at first use, or when too far behind.
 
-    def __init__(self, store: Store) -> None:
+    Analyses read under `reading()`; following the change log changes the index in place, so it
+    waits for them (and new ones wait for it). A rebuild makes a new index and swaps it in."""
+
+    def __init__(self, store: Store, workers: int = 2, timeout_seconds: float = 30.0) -> None:
         self.store = store
         self._index: RegistryIndex | None = None
-        self._lock = threading.Lock()
+        self._rw = ReadWriteLock()
+        self._build = threading.Lock()
+        self.pool = AnalysisPool(workers, timeout_seconds)
+        """The analyses' own threads (see rolemap.workers)."""
+        self.failure: str | None = None
+        """Why the last background build failed, if it did (readiness says so)."""
+        self._starting = threading.Lock()
+        self._started = False
+
+    @property
+    def ready(self) -> bool:
+        """Built: the first analysis need not wait for a build."""
+        return self._index is not None
+
+    def start_once(self) -> None:
+        """Build in the background (at start-up), so that the first analysis finds it ready;
+        nothing when it is built or being built."""
+        with self._starting:
+            if self._index is not None or self._started:
+                return
+            self._started = True
+
+        def build() -> None:
+            try:
+                self.get()
+                self.failure = None
+            except Exception as exc:  # readiness says so; the next start or analysis tries again
+                log.warning("building the analysis read model failed: %s", exc)
+                self.failure = str(exc) or type(exc).__name__
+            finally:
+                self._started = False
+
+        self.pool.submit(build)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` on an analysis thread, within the analysis timeout."""
+        return await self.pool.run(fn, *args)
+
+    def read(self, fn: Callable[[RegistryIndex], T]) -> T:
+        """`fn` on the current index, held still while it reads; the catching up is shared work,
+        never cut short by the caller's deadline. Call it on an analysis thread (`run`)."""
+        current = unhurried(self.get)
+        with self.reading():
+            return fn(current)
 
     def get(self) -> RegistryIndex:
         """The index as of the registry's head revision (one statement to read the head)."""
@@ -464,7 +859,50 @@ class IndexCache:
         index = self._index
         if index is not None and index.revision >= head:
             return index
-        with self._lock:
-            if self._index is None or self._index.revision < head:
-                self._index = RegistryIndex(self.store)
+        with self._build:  # one thread catches up, the others wait for it
+            index = self._index
+            if index is not None and index.revision < head:
+                with self._rw.write():
+                    followed = self._follow(index, head)
+                if not followed:
+                    index = None
+            if index is None:
+                self._index = RegistryIndex.load(self.store)
+                # Millions of long-lived objects: out of the collector's way, or every few
+                # thousand allocations a full collection walks them all (seconds at scale M).
+                gc.freeze()
             return self._index
+
+    def reading(self):
+        """Hold the index still while an analysis reads it (call `get` first, outside)."""
+        return self._rw.read()
+
+    def _follow(self, index: RegistryIndex, head: int) -> bool:
+        """Apply the change records after the index's revision; False when it must be rebuilt
+        instead (a revision without a change record, or too far behind)."""
+        if index.revision >= head:
+            return True
+        if head - index.revision > MAX_BEHIND:
+            return False
+        wanted = [change_id(r) for r in range(index.revision + 1, head + 1)]
+
+        def work(run) -> tuple[int, list[dict], dict[str, dict]]:
+            found = {row["n"]["id"]: row["n"] for row in run("node.get.Change", {"ids": wanted})}
+            changes = [found[i] for i in wanted if i in found]
+            touched: dict[str, set[str]] = defaultdict(set)
+            for change in changes:
+                for field in json.loads(change.get("fields") or "[]"):
+                    if field["name"] not in FOLLOWED:  # a property: the node is read as it is now
+                        touched[label_of(field["nodeId"])].add(field["nodeId"])
+            nodes = {}
+            for label, ids in touched.items():
+                if label in NODE_LABELS:
+                    for row in run(f"node.get.{label}", {"ids": sorted(ids)}):
+                        nodes[row["n"]["id"]] = row["n"]
+            return run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"], changes, nodes
+
+        last, changes, nodes = self.store.snapshot(work)
+        if len(changes) != len(wanted) or last < head:
+            return False  # an import or an upgrade has no change record: rebuild
+        index.apply(changes, nodes)
+        return True

@@ -127,10 +127,7 @@ def coverage_gaps(index: RegistryIndex, city_id: str, candidates_first: int) -> 
     city = require(index, city_id, "City", "cityId")
     neighbours = {city} | {m for r in index.regions_of(city) for m in index.with_members(r)}
     in_scope = {
-        s
-        for c in neighbours
-        for s in index.city_services.get(c, ())
-        if index.service_lifecycle[s] == "ACTIVE"
+        s for c in neighbours for s in index.city_services(c) if index.service_lifecycle[s] == "ACTIVE"
     }
     covered = {c for s in in_scope for c in index.out["HAS_CAPABILITY"].get(s, ())}
     gaps = []

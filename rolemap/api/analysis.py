@@ -12,9 +12,11 @@ import graphene
 from graphql import GraphQLError
 
 from ..analysis import closeout, queries
-from ..domain.errors import UserErrors
+from ..domain.errors import Code, UserErrors
 from ..graph.schema import label_of
+from ..workers import AnalysisTimeout, unhurried
 from .connections import connection, page_in_order, paged
+from .logs import log
 from .payloads import UserError, run
 from .types import CONNECTIONS, TYPES, Node, Outcome, Ring
 
@@ -214,11 +216,14 @@ async def analyse(info, fn, *args, as_of: date | None = None, verified_only: boo
     unverified claims when `verified_only`; bad input becomes a GraphQL error with its code."""
 
     def work():
-        index = info.context.index().at(as_of or today())
-        return fn(index.verified() if verified_only else index, *args, **kwargs)
+        index = unhurried(info.context.index)
+        with info.context.index_cache.reading():
+            return fn(index.at(as_of or today(), verified_only), *args, **kwargs)
 
     try:
-        return await info.context.call(work)
+        return await info.context.index_cache.run(work)
+    except AnalysisTimeout as exc:
+        raise GraphQLError(str(exc), extensions={"code": Code.TIMEOUT.value}) from None
     except UserErrors as exc:
         error = exc.errors[0]
         raise GraphQLError(
@@ -260,16 +265,21 @@ async def pilot_warnings(info, data: dict) -> list:
     months = info.context.settings.cooling_off_months
 
     def work() -> list:
-        index = info.context.index().at(today())
-        dropped = closeout.cooling_off(index, draft, months, today())
-        similar = queries.similar_pilots(index, draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
+        base = unhurried(info.context.index)
+        with info.context.index_cache.reading():
+            index = base.at(today())
+            dropped = closeout.cooling_off(index, draft, months, today())
+            similar = queries.similar_pilots(index, draft, WARNING_MIN_SCORE, WARNINGS_FIRST)
         seen = {o.right for o in dropped}
         return dropped + [o for o in similar if o.right not in seen]
 
     try:
-        return await info.context.call(work)
+        return await info.context.index_cache.run(work)
     except UserErrors:
         return []  # unknown ids: the mutation itself reports them
+    except AnalysisTimeout:  # advice only: the pilot is still created, without it
+        log.warning("pilot warnings skipped: %s", "the analysis timed out")
+        return []
 
 
 AwaitingReason = graphene.Enum(

@@ -8,6 +8,7 @@ well formed); mutations are refused over GET (405).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -38,6 +39,7 @@ from ..graph.access import Graph
 from ..graph.schema import OUTCOMES, change_id
 from ..graph.store import Store, StoreError
 from ..registry import Registry
+from ..workers import AnalysisTimeout
 from . import limits
 from .analysis import REVIEW_FILTERS
 from .auth import TokenBackend, refused
@@ -88,7 +90,12 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
     settings = replace(settings or Settings(), **changes)
     public_read, oidc = settings.public_read, settings.oidc
     registry = Registry(store)
-    index = IndexCache(store)
+    index = IndexCache(store, settings.analysis_workers, settings.analysis_timeout_seconds)
+
+    async def analysed(fn, *args, **kwargs):
+        """`fn` on the registry as of today, on an analysis thread within the analysis timeout."""
+        day = datetime.now(UTC).date()
+        return await index.run(index.read, lambda current: fn(current.at(day), *args, **kwargs))
 
     def may_read(request: Request) -> bool:
         return public_read or request.user.is_authenticated
@@ -124,14 +131,22 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
             log.warning("not ready: %s", exc)
             reason = "the database does not answer" if isinstance(exc, StoreError) else "not ready"
             return JSONResponse({"status": "unavailable", "store": store.dialect, "error": reason}, 503)
-        return JSONResponse({"status": "ok", "store": store.dialect})
+        if not index.ready:  # analyses would wait for the build of their read model: not yet
+            index.start_once()
+            body = {"status": "starting", "store": store.dialect, "analyses": "building"}
+            if index.failure:
+                body["error"] = "building the analysis read model failed; retrying"
+            return JSONResponse(body, 503)
+        return JSONResponse({"status": "ok", "store": store.dialect, "analyses": "ready"})
 
     async def role_map_csv(request: Request) -> Response:
         if not may_read(request):
             return _unauthenticated(JSON)
         city_id = request.path_params["city_id"]
         try:  # the index too is read (and maybe rebuilt) in the worker thread, never on the loop
-            text = await asyncio.to_thread(lambda: role_map_table(index.get(), city_id))
+            text = await analysed(role_map_table, city_id)
+        except AnalysisTimeout as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=503)
         except UserErrors as exc:
             return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
         return _csv(text, f"rolemap-{city_id[:100]}.csv")
@@ -141,7 +156,9 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
             return _unauthenticated(JSON)
         try:
             filters = _review_filters(request.query_params)
-            text = await asyncio.to_thread(lambda: decisions_table(index.get(), **filters))
+            text = await analysed(decisions_table, **filters)
+        except AnalysisTimeout as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=503)
         except (ValueError, UserErrors) as exc:
             message = exc.errors[0].message if isinstance(exc, UserErrors) else str(exc)
             return PlainTextResponse(message + "\n", status_code=400)
@@ -180,13 +197,14 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         if not raw_year.isdigit() or not 1900 <= int(raw_year) <= 9999:
             return PlainTextResponse("year must be a year, e.g. 2026\n", status_code=400)
 
-        def render() -> str:
-            index_now = index.get()
-            found = report.city_report(index_now, city_id, int(raw_year), today, settings.max_pilot_months)
-            return report.markdown(index_now, found) if kind == "md" else report.table(index_now, found)
+        def write(view) -> str:
+            found = report.city_report(view, city_id, int(raw_year), today, settings.max_pilot_months)
+            return report.markdown(view, found) if kind == "md" else report.table(view, found)
 
         try:
-            text = await asyncio.to_thread(render)
+            text = await analysed(write)
+        except AnalysisTimeout as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=503)
         except UserErrors as exc:
             return PlainTextResponse(exc.errors[0].message + "\n", status_code=404)
         if kind == "csv":
@@ -217,7 +235,16 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         Middleware(RequestIds),
         Middleware(AuthenticationMiddleware, backend=TokenBackend(registry, oidc), on_error=refused),
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        index.start_once()  # the first analysis should not wait for the read model's build
+        try:
+            yield
+        finally:
+            index.pool.shutdown()
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.max_body_bytes = settings.max_body_bytes
     return app

@@ -36,7 +36,7 @@ class Context:
         self.actor = actor
         """Who is calling (from the credentials): every mutation passes it to its use case."""
         self.registry = registry
-        self._index_cache = index
+        self.index_cache = index
         self._index: RegistryIndex | None = None
         self._index_lock = threading.Lock()
         self.graph = Graph(store.read)
@@ -49,7 +49,7 @@ class Context:
         only when this request's own mutations moved it."""
         with self._index_lock:  # the analyses of one request run in parallel threads
             if self._index is None or self._index.revision < self.store.revision:
-                self._index = self._index_cache.get()
+                self._index = self.index_cache.get()
             return self._index
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:

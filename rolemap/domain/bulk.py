@@ -15,11 +15,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import sparse
 
+from ..workers import checkpoint
+
 if TYPE_CHECKING:
     from .overlap import Corpus, Overlap
 
 TOLERANCE = 0.002
 CHUNK = 400_000
+MARK = 0.004
+"""A feature whose idf moved by more than this share since the matrices were built has its rows
+scored by the formula; smaller moves are covered by the drift bound."""
+MAX_DRIFT = 0.008
+"""Beyond this bound on how far a score from the matrices can be off, they are built again."""
+MAX_OUT_OF_DATE = 0.05
+"""… and when more than this share of the rows is out of date."""
+
+
+def drift_bound(epsilon: float) -> float:
+    """How far a pair's score can move when every idf moves by at most the share `epsilon`: the
+    capability part is a ratio of idf sums (0.40 × (r − 1)), the text part a cosine of idf-weighted
+    vectors (0.20 × (r² − 1)), with r = (1 + ε) / (1 − ε)."""
+    if epsilon >= 0.5:
+        return 1.0
+    r = (1 + epsilon) / (1 - epsilon)
+    return 0.40 * (r - 1) + 0.20 * (r * r - 1)
 
 
 class Matrices:
@@ -29,6 +48,14 @@ class Matrices:
         from .overlap import COMPLEMENT_SHARE, WEIGHTS, candidate_features
 
         self.weights = WEIGHTS
+        self.size = corpus.size
+        self.max_df = corpus.max_df
+        self.df = dict(corpus.df)
+        self.out_of_date: set[str] = set()
+        """Items whose rows no longer say what the corpus says: pairs with them go by the formula."""
+        self.drift = 0.0
+        """How far a score from the rows still in date can be off, as weights moved since."""
+        self.followed = corpus.version
         self.ids = sorted(corpus.items)
         self.position = {item_id: k for k, item_id in enumerate(self.ids)}
         items = [corpus.items[i] for i in self.ids]
@@ -86,13 +113,44 @@ class Matrices:
         weighted = sparse.csr_matrix((weights, (rows, cols)), shape=shape)
         return (binary, weighted, vocab) if vocabulary else (binary, weighted)
 
+    # Following the corpus -------------------------------------------------------------------
+    def follow(self, corpus: Corpus) -> bool:
+        """Take in what changed in the corpus since these matrices were built: mark the rows out
+        of date and bound the drift of the others. False when they should be built again."""
+        if corpus.max_df != self.max_df:
+            return False  # which features pair items has moved for features nobody changed
+        out = set(corpus.changed_items)
+        epsilon = (
+            abs(corpus.size - self.size) / (min(corpus.size, self.size) * np.log(2)) if self.size else 1.0
+        )
+        for feature in corpus.changed_features:
+            before, now = self.df.get(feature, 0), corpus.df.get(feature, 0)
+            moved = (before <= self.max_df) != (now <= corpus.max_df) or not before or not now
+            if not moved and feature[0] in ("c", "t"):
+                was = np.log(1 + self.size / before)
+                share = abs(np.log(1 + corpus.size / now) / was - 1)
+                moved = share > MARK
+                if not moved:
+                    epsilon = max(epsilon, share)
+            if moved:
+                out |= corpus.holders(feature)
+        self.out_of_date = out
+        self.drift = drift_bound(epsilon)
+        self.followed = corpus.version
+        return len(out) <= MAX_OUT_OF_DATE * max(1, self.size) and self.drift <= MAX_DRIFT
+
     # Candidate pairs ----------------------------------------------------------------------
     def _rows(self, ids: Iterable[str]) -> np.ndarray:
-        return np.array(sorted(self.position[i] for i in ids), dtype=np.int64)
+        """Row positions of the ids whose rows are in date."""
+        stale = self.out_of_date
+        return np.array(
+            sorted(self.position[i] for i in ids if i in self.position and i not in stale), dtype=np.int64
+        )
 
     def pairs_within(self, ids: Iterable[str] | None) -> tuple[np.ndarray, np.ndarray]:
-        """Row positions (P < Q) of the pairs inside `ids` (None: all) sharing a specific feature."""
-        rows = np.arange(len(self.ids), dtype=np.int64) if ids is None else self._rows(ids)
+        """Row positions (P < Q) of the pairs inside `ids` (None: all) sharing a specific feature,
+        both rows in date."""
+        rows = self._rows(self.ids if ids is None else ids)
         if len(rows) < 2:
             return rows[:0], rows[:0]
         subset = self.features[rows]
@@ -100,8 +158,8 @@ class Matrices:
         return rows[shared.row], rows[shared.col]
 
     def pairs_from(self, ids: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs of each of `ids` with any item sharing a specific feature: (left, right), or
-        (smaller, larger) once when both are in `ids`."""
+        """Pairs of each of `ids` with any item sharing a specific feature, both rows in date:
+        (left, right), or (smaller, larger) once when both are in `ids`."""
         rows = self._rows(ids)
         if not len(rows):
             return rows, rows
@@ -109,7 +167,9 @@ class Matrices:
         left, right = rows[shared.row], shared.col.astype(np.int64)
         inside = np.zeros(len(self.ids), dtype=bool)
         inside[rows] = True
-        keep = (left != right) & ~(inside[right] & (right < left))
+        stale = np.zeros(len(self.ids), dtype=bool)
+        stale[[self.position[i] for i in self.out_of_date if i in self.position]] = True
+        keep = (left != right) & ~(inside[right] & (right < left)) & ~stale[right]
         return left[keep], right[keep]
 
     # Scores -------------------------------------------------------------------------------
@@ -149,19 +209,36 @@ def _ratio(shared: np.ndarray, union: np.ndarray) -> np.ndarray:
     return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
 
 
-def best(corpus: Corpus, left: np.ndarray, right: np.ndarray, min_score: float, first: int) -> list[Overlap]:
-    """The `first` pairs scoring at least `min_score`, exactly as `Corpus.compare` and `rank` say."""
+def best(
+    corpus: Corpus,
+    left: np.ndarray,
+    right: np.ndarray,
+    exact: set[tuple[str, str]],
+    min_score: float,
+    first: int,
+) -> list[Overlap]:
+    """The `first` pairs scoring at least `min_score`, exactly as `Corpus.compare` and `rank` say.
+
+    `left`/`right` are row pairs the matrices score; `exact` are id pairs with an out-of-date side,
+    which the formula scores. A matrix score is within `slack` of the formula's (rounding, and the
+    drift of the weights), so the cut is found over both kinds of scores, and every matrix pair
+    within two slacks of it is scored again by the formula before ranking: nothing that belongs in
+    the answer is left out."""
     from .overlap import rank
 
     matrices = corpus.matrices()
-    scores = matrices.scores(left, right) if len(left) else np.array([])
-    keep = scores >= min_score - TOLERANCE
-    if keep.sum() > first:
-        cut = np.partition(scores[keep], -first)[-first]
-        keep &= scores >= cut - TOLERANCE
     ids = matrices.ids
-    found = (
-        corpus.compare(corpus.items[ids[a]], corpus.items[ids[b]])
-        for a, b in zip(left[keep], right[keep], strict=True)
-    )
-    return rank(found, min_score, first)
+    scores = matrices.scores(left, right) if len(left) else np.array([])
+    known = [corpus.compare(corpus.items[a], corpus.items[b]) for a, b in sorted(exact)]
+    slack = TOLERANCE + matrices.drift
+    both = np.concatenate([scores, np.array([o.score for o in known])])
+    floor = min_score
+    if (both >= min_score - slack).sum() > first:
+        floor = max(floor, np.partition(both, -first)[-first])
+    keep = scores >= floor - 2 * slack
+    found = []
+    for n, (a, b) in enumerate(zip(left[keep], right[keep], strict=True)):
+        if not n % 1024:
+            checkpoint()  # a request past its deadline gives its worker back
+        found.append(corpus.compare(corpus.items[ids[a]], corpus.items[ids[b]]))
+    return rank(found + known, min_score, first)

@@ -27,6 +27,7 @@ class Code(StrEnum):
     INVALID_OCID = "INVALID_OCID"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    TIMEOUT = "TIMEOUT"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ make two items candidates on its own, so the cost grows with the pairs that shar
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -87,31 +88,82 @@ class Overlap:
 
 
 class Corpus:
-    """Document frequencies over all items of one kind, and the names used in reasons."""
+    """Document frequencies over all items of one kind, and the names used in reasons.
+
+    A corpus follows the registry: `update` replaces, adds or removes items, keeping frequencies
+    and postings exact. Its sparse matrices (bulk.py) are not rebuilt for each change: rows of
+    changed items, and of items whose features' weight moved, are scored by the formula instead,
+    and the rest within a bound of how far their weights can have drifted; so what `best_within`
+    and `best_from` return is always exactly what the formula says over the current items."""
 
     def __init__(
         self,
-        items: Iterable[Item],
+        items: Iterable[Item | None],
         names: Mapping[str, str] | None = None,
         words: Mapping[str, str] | None = None,
         complements: Mapping[str, set[str]] | None = None,
         as_of: str | None = None,
     ) -> None:
-        self.items = {item.id: item for item in items}
         self.names = names or {}
         self.words = words or {}
         self.complements = complements or {}
         """Capability → the capabilities it works together with (symmetric)."""
         self.as_of = as_of
         """The day the items describe, named in place reasons."""
-        self.size = len(self.items)
+        self.items: dict[str, Item] = {}
         self.df: Counter[tuple[str, str]] = Counter()
-        for item in self.items.values():
-            self.df.update(candidate_features(item))
-        self.max_df = max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
-        self._postings: dict[tuple[str, str], list[str]] | None = None
+        self._postings: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._norms: dict[str, float] = {}
         self._matrices = None
+        self._matrices_lock = threading.Lock()
+        self.changed_items: set[str] = set()
+        """Items added, changed or removed since the matrices were built."""
+        self.changed_features: set[tuple[str, str]] = set()
+        """Features whose frequency changed since the matrices were built."""
+        self.version = 0
+        """Counts updates: the matrices take in what changed once per version."""
+        for item in items:
+            if item is not None:
+                self._add(item)
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+    @property
+    def max_df(self) -> int:
+        return max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
+
+    def _add(self, item: Item) -> None:
+        self.items[item.id] = item
+        for key in candidate_features(item):
+            self.df[key] += 1
+            self._postings[key].add(item.id)
+
+    def _remove(self, item_id: str) -> None:
+        item = self.items.pop(item_id)
+        for key in candidate_features(item):
+            self.df[key] -= 1
+            self._postings[key].discard(item_id)
+            if not self.df[key]:
+                del self.df[key]
+                del self._postings[key]
+
+    def update(self, changed: Mapping[str, Item | None]) -> None:
+        """Put these items in the corpus as they are now (None: out of it)."""
+        for item_id, item in changed.items():
+            old = self.items.get(item_id)
+            if old == item:
+                continue
+            if old is not None:
+                self.changed_features.update(candidate_features(old))
+                self._remove(item_id)
+            if item is not None:
+                self.changed_features.update(candidate_features(item))
+                self._add(item)
+            self.changed_items.add(item_id)
+        self.version += 1
+        self._norms.clear()  # idf moved, if only a little
 
     def cap_idf(self, cap: str) -> float:
         return math.log(1 + self.size / max(1, self.df["c", cap]))
@@ -127,46 +179,86 @@ class Corpus:
         return self.names.get(node_id, node_id)
 
     # Candidates -----------------------------------------------------------------------------
-    def postings(self) -> dict[tuple[str, str], list[str]]:
-        """Feature → ids of the items that have it, for features specific enough to pair on."""
-        if self._postings is None:
-            postings: dict[tuple[str, str], list[str]] = defaultdict(list)
-            for item_id in sorted(self.items):
-                for key in candidate_features(self.items[item_id]):
-                    postings[key].append(item_id)
-            self._postings = {k: v for k, v in postings.items() if len(v) <= self.max_df}
-        return self._postings
+    def holders(self, feature: tuple[str, str]) -> set[str]:
+        return self._postings.get(feature, set())
 
     def candidates_of(self, item: Item) -> set[str]:
         """Ids of the corpus items that share a specific feature with `item` (not itself). A
         feature only one earlier item has counts: a draft compared with the corpus needs just one."""
-        postings = self.postings()
         found: set[str] = set()
+        limit = self.max_df
         for key in candidate_features(item):
-            found.update(postings.get(key, ()))
+            holders = self._postings.get(key)
+            if holders and len(holders) <= limit:
+                found |= holders
         found.discard(item.id)
         return found
 
     def matrices(self):
-        """The corpus as sparse matrices, for scoring many pairs at once (see bulk.py)."""
-        if self._matrices is None:
+        """The corpus as sparse matrices, for scoring many pairs at once (see bulk.py): built once,
+        and again when too many rows are out of date or weights drifted too far."""
+        with self._matrices_lock:
             from .bulk import Matrices
 
-            self._matrices = Matrices(self)
-        return self._matrices
+            followed = self._matrices is not None and (
+                self._matrices.followed == self.version or self._matrices.follow(self)
+            )
+            if not followed:
+                self._matrices = Matrices(self)
+                self.changed_items.clear()
+                self.changed_features.clear()
+            return self._matrices
 
     def best_within(self, ids: Iterable[str] | None, min_score: float, first: int) -> list[Overlap]:
         """The best overlaps among `ids` (None: the whole corpus), pairing only items that share a
         specific feature."""
         from .bulk import best
 
-        return best(self, *self.matrices().pairs_within(ids), min_score, first)
+        inside = None if ids is None else set(ids) & self.items.keys()
+        matrices = self.matrices()
+        left, right = matrices.pairs_within(inside)
+        exact = self._pairs_of(matrices.out_of_date, inside, within=True)
+        return best(self, left, right, exact, min_score, first)
 
     def best_from(self, ids: Iterable[str], min_score: float, first: int) -> list[Overlap]:
         """The best overlaps of `ids` with any item of the corpus."""
         from .bulk import best
 
-        return best(self, *self.matrices().pairs_from(ids), min_score, first)
+        ids = set(ids) & self.items.keys()
+        matrices = self.matrices()
+        left, right = matrices.pairs_from(ids)
+        exact = self._pairs_of(matrices.out_of_date, ids, within=False)
+        return best(self, left, right, exact, min_score, first)
+
+    def _pairs_of(self, stale: set[str], ids: set[str] | None, within: bool) -> set[tuple[str, str]]:
+        """The candidate pairs with an out-of-date side, from the postings (exact): pairs inside
+        `ids` (None: all), or (`within=False`) pairs of `ids` with any item. Each pair once, in the
+        orientation the matrices give: inside, the smaller id first; from `ids`, the `ids` side
+        first (the smaller first when both are)."""
+        pairs: set[tuple[str, str]] = set()
+
+        def add(a: str, b: str) -> None:
+            if within or (a in ids and b in ids):
+                pairs.add((min(a, b), max(a, b)))
+            else:
+                pairs.add((a, b) if a in ids else (b, a))
+
+        if within and ids is None:
+            for s in stale:
+                if s in self.items:
+                    for other in self.candidates_of(self.items[s]):
+                        add(s, other)
+            return pairs
+        for s in stale & ids:
+            if s in self.items:
+                for other in self.candidates_of(self.items[s]):
+                    if not within or other in ids:
+                        add(s, other)
+        if not within:  # an `ids` item paired with an out-of-date one outside `ids`
+            for i in ids:
+                for other in self.candidates_of(self.items[i]) & stale:
+                    add(i, other)
+        return pairs
 
     # Scoring --------------------------------------------------------------------------------
     def text_norm(self, item: Item) -> float:

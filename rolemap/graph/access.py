@@ -320,16 +320,22 @@ class Graph:
             for row in rows:
                 self.journal.field(row["src"], rel, None, {"to": row["dst"], **_edge_props(row)})
 
-    def set_edges(self, rel: str, src: str, dst: str, rows: list[dict[str, Any]]) -> None:
-        """Set the properties of existing edges (rows: src, dst and every property)."""
+    def set_edges(
+        self, rel: str, src: str, dst: str, rows: list[dict[str, Any]], before: list[dict] = ()
+    ) -> None:
+        """Set the properties of existing edges (rows: src, dst and every property; `before`,
+        the same edges' properties as they were, for the change record)."""
         rows = self._edge_rows(rel, rows)
         if not rows:
             return
         self._writing()
         self.run(f"rel.update.{rel_key(rel, src, dst)}", {"rows": rows})
         if self.journal:
+            was = {(b["src"], b["dst"]): b for b in self._edge_rows(rel, list(before))}
             for row in rows:
-                self.journal.field(row["src"], rel, None, {"to": row["dst"], **_edge_props(row)})
+                old = was.get((row["src"], row["dst"]))
+                old = {"to": row["dst"], **_edge_props(old)} if old else None
+                self.journal.field(row["src"], rel, old, {"to": row["dst"], **_edge_props(row)})
 
     def relink(
         self, rel: str, src: str, dst: str, src_id: str, dst_ids: list[str], props: dict | None = None
@@ -349,8 +355,11 @@ class Graph:
         rows = self._edge_rows(rel, [{"src": src_id, "dst": d, **(props or {})} for d in new])
         if rows:
             self.run(f"rel.create.{rel_key(rel, src, dst)}", {"rows": rows})
-        if self.journal:
-            self.journal.field(src_id, rel, sorted(current), sorted(set(current) - set(gone) | set(new)))
+        if self.journal:  # edge by edge, as link and unlink record them
+            for d in gone:
+                self.journal.field(src_id, rel, {"to": d}, None)
+            for row in rows:
+                self.journal.field(src_id, rel, None, {"to": row["dst"], **_edge_props(row)})
 
     def unlink(self, rel: str, src: str, dst: str, pairs: list[tuple[str, str]]) -> None:
         rows = [{"src": a, "dst": b} for a, b in pairs]

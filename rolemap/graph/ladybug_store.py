@@ -18,11 +18,11 @@ from typing import Any
 
 import ladybug
 
-from .schema import INTERNAL, NODES, ladybug_add_columns, ladybug_ddl
+from .schema import INTERNAL, NODES, RELS, ladybug_add_columns, ladybug_ddl
 from .store import DuplicateKeyError, Row, Run, Store, StoreError, StoreLockedError, T, utc
 
 POOL_WAIT_SECONDS = 30
-TABLES = (*NODES, *INTERNAL)
+TABLES = (*NODES, *INTERNAL, *(r for r, rel in RELS.items() if rel.props))
 _DUPLICATE = re.compile(r"duplicated primary key value (.*), which violates", re.S)
 
 

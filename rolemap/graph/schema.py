@@ -304,10 +304,11 @@ def ladybug_ddl() -> list[str]:
     return out
 
 
-def ladybug_add_columns(label: str, present: set[str]) -> list[str]:
-    """ALTER TABLE statements for the declared columns a table made by an earlier rolemap lacks."""
-    props = dict(_tables())[label]
-    return [f"ALTER TABLE {label} ADD {p.name} {p.type}" for p in props if p.name not in present]
+def ladybug_add_columns(table: str, present: set[str]) -> list[str]:
+    """ALTER TABLE statements for the declared columns (of a node or relationship table) that a
+    table made by an earlier rolemap lacks."""
+    props = dict(_tables()).get(table) or RELS[table].props
+    return [f"ALTER TABLE {table} ADD {p.name} {p.type}" for p in props if p.name not in present]
 
 
 def neo4j_ddl() -> list[str]:
