@@ -413,3 +413,29 @@ def test_an_explicit_null_for_an_argument_with_a_default_is_a_graphql_error(clie
             message = r.json()["errors"][0]["message"]
             assert "found null" in message or "must not be null" in message, (query, message)
             assert not re.search(r"NoneType|not supported|unsupported operand", message), (query, message)
+
+
+def test_a_document_is_parsed_and_validated_once_and_its_limits_checked_every_time(client, monkeypatch):
+    from rolemap.api import limits
+
+    calls = {"parse": 0, "validate": 0}
+    parse, validate = limits.parse, limits.validate
+
+    def counted(name, fn):
+        def call(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(limits, "parse", counted("parse", parse))
+    monkeypatch.setattr(limits, "validate", counted("validate", validate))
+    query = "query($n: Int) { services(first: $n) { totalCount } } # unique to this test"
+    for _ in range(3):
+        r = client.post("/graphql", json={"query": query, "variables": {"n": 5}})
+        assert r.status_code == 200 and "errors" not in r.json(), r.text
+    assert calls == {"parse": 1, "validate": 1}
+    # The limits depend on the variables, so they are checked again on a kept document.
+    r = client.post("/graphql", json={"query": query, "variables": {"n": 10_000_000}})
+    assert [e["extensions"]["code"] for e in r.json()["errors"]] == ["QUERY_TOO_LARGE"], r.text
+    assert calls == {"parse": 1, "validate": 1}

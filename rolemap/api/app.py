@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from graphql import (
     ExecutionResult,
     OperationDefinitionNode,
@@ -354,9 +355,12 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
     gql_schema = schema.graphql_schema
     # Parsing, the limits and validation: CPU work that a hostile document could make long, so in
     # a worker thread, never on the event loop (/healthz and other requests keep being answered).
-    prepared = await asyncio.to_thread(
-        limits.prepare, gql_schema, params["query"], params.get("operationName"), params.get("variables")
-    )
+    args = (gql_schema, params["query"], params.get("operationName"), params.get("variables"))
+    # A document seen before skips parsing and validation; only its limits are checked again (a
+    # walk over the document, bounded when it was first accepted), so it stays on the loop.
+    prepared = limits.prepared_before(*args)
+    if prepared is None:
+        prepared = await asyncio.to_thread(limits.prepare, *args)
     if prepared.errors:
         return _result(media, ExecutionResult(None, prepared.errors), request_error=True)
     document, operation = prepared.document, prepared.operation
@@ -394,7 +398,7 @@ def _result(media: str, result: ExecutionResult, request_error: bool) -> Respons
     # Variable coercion failures surface as execution errors with no data: a request error too.
     bad_request = request_error or (result.data is None and result.errors)
     status = 400 if (media == GRAPHQL_RESPONSE and bad_request) else 200
-    return Response(json.dumps(body, default=str), status_code=status, media_type=media)
+    return Response(orjson.dumps(body, default=str), status_code=status, media_type=media)
 
 
 def _errors(media: str, message: str, status: int) -> Response:

@@ -24,9 +24,11 @@ spread twice in one spread twice in another … costs one visit each, yet counts
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -99,11 +101,36 @@ class Prepared:
     errors: list[GraphQLError] = field(default_factory=list)
 
 
+PREPARED_KEPT = 512
+"""Distinct valid documents whose parse and validation are kept (least recently used go first)."""
+_valid: LRUCache[tuple[int, str, str | None], tuple[DocumentNode, OperationDefinitionNode | None]] = LRUCache(
+    PREPARED_KEPT
+)
+_valid_lock = threading.Lock()
+
+
+def prepared_before(
+    schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> Prepared | None:
+    """A document parsed and validated by an earlier request, its limits checked again with these
+    variables (they size the estimate); None when it is not kept."""
+    with _valid_lock:
+        found = _valid.get((id(schema), query, operation_name))
+    if found is None:
+        return None
+    document, operation = found
+    return Prepared(document, operation, check(schema, document, operation, variables))
+
+
 def prepare(
     schema: GraphQLSchema, query: str, operation_name: str | None, variables: dict[str, Any] | None
 ) -> Prepared:
     """Parse, check the limits, validate. The limits come before validation, whose work grows
-    faster than the document (fields compared pairwise); each step is bounded by the one before."""
+    faster than the document (fields compared pairwise); each step is bounded by the one before.
+    A valid document is kept (`prepared_before`): the next request with it skips both."""
+    found = prepared_before(schema, query, operation_name, variables)
+    if found is not None:
+        return found
     if len(query) > MAX_QUERY_LENGTH:
         return Prepared(
             errors=[_too_long(f"it is {len(query):,} characters, more than the {MAX_QUERY_LENGTH:,}")]
@@ -114,7 +141,12 @@ def prepare(
         return Prepared(errors=[_parse_error(error)])
     operation = get_operation_ast(document, operation_name)
     try:
-        errors = check(schema, document, operation, variables) or validate(schema, document)
+        errors = check(schema, document, operation, variables)
+        if not errors:
+            errors = validate(schema, document)
+            if not errors:
+                with _valid_lock:
+                    _valid[id(schema), query, operation_name] = (document, operation)
     except RecursionError:
         errors = [_too_deep("too many")]
     return Prepared(document, operation, list(errors))

@@ -117,6 +117,8 @@ class Graph:
             return out
         label = dst if direction == "out" else src
         for row in self.run(f"rel.{direction}.{rel_key(rel, src, dst)}", {"ids": ids}):
+            if row["node"] is None:  # an id with no neighbour (or no node) across `rel`
+                continue
             props = {p: row[p] for p in RELS[rel].prop_names}
             out[row["key"]].append((record(label, row["node"]), props))
         return out

@@ -158,13 +158,21 @@ def _param(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _value(value: Any) -> Any:
-    if isinstance(value, datetime):
+    kind = type(value)
+    if kind in _PLAIN:  # most values: returned as they are, with one set lookup
+        return value
+    if kind is datetime:
         return utc(value)
-    if isinstance(value, dict) and "_LABEL" in value:
-        node = {k: _value(v) for k, v in value.items() if not k.startswith("_")}
+    if kind is dict and "_LABEL" in value:
+        node = {k: v if type(v) in _PLAIN else _value(v) for k, v in value.items() if k[0] != "_"}
         node["_label"] = value["_LABEL"]
         return node
-    if isinstance(value, list):
+    if kind is list:
         return [_value(v) for v in value]
+    if isinstance(value, datetime):
+        return utc(value)
     return value

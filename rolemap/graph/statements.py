@@ -84,14 +84,18 @@ def _rel_statements(rel: RelType) -> None:
     for src, dst in rel.ends:
         key = rel_key(rel.type, src, dst)
         cols = "".join(f", r.{p} AS {p}" for p in rel.prop_names)
+        # Each hop starts from its ids by primary key, then follows the relationship from those
+        # nodes (OPTIONAL MATCH: a row with no neighbour is null, and skipped by the reader). As one
+        # MATCH, LadybugDB plans it as a join against the whole relationship table instead: 25×
+        # slower at M, and growing with the registry (benchmarks/statements.py).
         register(
             f"rel.out.{key}",
-            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}})-[r:{rel.type}]->(b:{dst}) "
+            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
             f"RETURN id AS key, b AS node{cols} ORDER BY key, b.id",
         )
         register(
             f"rel.in.{key}",
-            f"UNWIND $ids AS id MATCH (a:{src})-[r:{rel.type}]->(b:{dst} {{id: id}}) "
+            f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
             f"RETURN id AS key, a AS node{cols} ORDER BY key, a.id",
         )
         register(
@@ -109,24 +113,25 @@ def _rel_statements(rel: RelType) -> None:
             )
 
         register(f"rel.create.{key}", create("ladybug"), neo4j=create("neo4j"))
-        register(
+        register(  # from `a` by primary key, as the reads above (DELETE of a null is nothing)
             f"rel.delete.{key}",
-            f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.type}]->"
-            f"(b:{dst} {{id: row.dst}}) DELETE r",
+            f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) "
+            f"OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst} {{id: row.dst}}) DELETE r",
         )
         if rel.props:
 
             def update(dialect: str, rel=rel, src=src, dst=dst) -> str:
                 sets = ", ".join(f"r.{p.name} = {_row_value(p.name, p.type, dialect)}" for p in rel.props)
                 return (
-                    f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}})-[r:{rel.type}]->"
-                    f"(b:{dst} {{id: row.dst}}) SET {sets}"
+                    f"UNWIND $rows AS row MATCH (a:{src} {{id: row.src}}) "
+                    f"OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst} {{id: row.dst}}) SET {sets}"
                 )
 
             register(f"rel.update.{key}", update("ladybug"), neo4j=update("neo4j"))
         register(
             f"rel.delete_from.{key}",
-            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}})-[r:{rel.type}]->(b:{dst}) DELETE r",
+            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
+            "DELETE r",
         )
 
 
@@ -278,10 +283,17 @@ def _compose(spec: ListSpec, active: tuple[str, ...], count: bool) -> str:
         conditions.insert(0, "n.id > $after")
     if conditions:
         parts.append("WHERE " + " AND ".join(conditions))
+    # A relationship filter can reach an item along several paths; only then is DISTINCT needed.
+    distinct = "DISTINCT " if any(f.match for f in used) else ""
     if count:
-        parts.append("RETURN count(DISTINCT n) AS count")
+        parts.append(f"RETURN count({distinct}n) AS count")
     else:
-        parts.append("RETURN DISTINCT n ORDER BY n.id LIMIT $limit")
+        # The keyset orders ids only, and the page's records are then read by primary key: sorting
+        # whole records made LadybugDB carry every property of every item through the sort.
+        parts.append(
+            f"WITH {distinct}n.id AS id ORDER BY id LIMIT $limit "
+            f"MATCH (n:{spec.label} {{id: id}}) RETURN n ORDER BY n.id"
+        )
     return " ".join(parts)
 
 
