@@ -36,6 +36,8 @@ class OidcSettings:
     vendor_claim: str = "rolemap_vendor"
     name_claim: str = "name"
     leeway_seconds: int = 60
+    login: OidcLogin | None = None
+    """Signing in to the pages with the provider (authorization code with PKCE), when configured."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> OidcSettings | None:
@@ -73,6 +75,69 @@ class OidcSettings:
             vendor_claim=get("VENDOR_CLAIM") or cls.vendor_claim,
             name_claim=get("NAME_CLAIM") or cls.name_claim,
             leeway_seconds=_int(env, "OIDC_LEEWAY_SECONDS", cls.leeway_seconds, 0, 600),
+            login=OidcLogin.from_env(env, get("ISSUER")),
+        )
+
+
+@dataclass(frozen=True)
+class OidcLogin:
+    """Signing in to the pages through the identity provider: the authorization code flow with PKCE
+    (`ROLEMAP_OIDC_CLIENT_ID` turns it on). The access token it returns is checked like any bearer
+    token (issuer, audience, signature), and its claims give the person's role and scope."""
+
+    client_id: str
+    client_secret: str | None = None
+    """Empty for a public client: PKCE alone protects the code."""
+    authorize_url: str | None = None
+    token_url: str | None = None
+    discovery_url: str | None = None
+    """The provider's OpenID configuration; the issuer's `/.well-known/openid-configuration` when
+    neither the authorize nor the token URL is given."""
+    scopes: str = "openid profile"
+    redirect_url: str | None = None
+    """Where the provider sends the browser back; by default this server's `/signin/oidc/callback`
+    as the request reached it (set it behind a proxy that changes the host or scheme)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], issuer: str) -> OidcLogin | None:
+        def get(name: str) -> str:
+            return env.get(f"ROLEMAP_OIDC_{name}", "").strip()
+
+        client_id = get("CLIENT_ID")
+        login_names = (
+            "CLIENT_SECRET",
+            "AUTHORIZE_URL",
+            "TOKEN_URL",
+            "DISCOVERY_URL",
+            "SCOPES",
+            "REDIRECT_URL",
+        )
+        if not client_id:
+            given = [f"ROLEMAP_OIDC_{n}" for n in login_names if get(n)]
+            if given:
+                raise ConfigError(f"{given[0]} needs ROLEMAP_OIDC_CLIENT_ID (signing in to the pages)")
+            return None
+        authorize, token, discovery = get("AUTHORIZE_URL"), get("TOKEN_URL"), get("DISCOVERY_URL")
+        if bool(authorize) != bool(token):
+            raise ConfigError("give both ROLEMAP_OIDC_AUTHORIZE_URL and ROLEMAP_OIDC_TOKEN_URL, or neither")
+        if authorize and discovery:
+            raise ConfigError("give ROLEMAP_OIDC_DISCOVERY_URL or the authorize and token URLs, not both")
+        if not authorize and not discovery:
+            discovery = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        for name, url in (("AUTHORIZE_URL", authorize), ("TOKEN_URL", token), ("DISCOVERY_URL", discovery)):
+            if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+                raise ConfigError(f"ROLEMAP_OIDC_{name}={url!r} must be https://")
+        redirect = get("REDIRECT_URL")
+        if redirect and not redirect.startswith(("https://", "http://")):
+            raise ConfigError(f"ROLEMAP_OIDC_REDIRECT_URL={redirect!r} must be an http(s) URL")
+        return cls(
+            client_id=client_id,
+            client_secret=get("CLIENT_SECRET") or None,
+            authorize_url=authorize or None,
+            token_url=token or None,
+            discovery_url=discovery or None,
+            scopes=get("SCOPES") or cls.scopes,
+            redirect_url=redirect or None,
         )
 
 
@@ -100,6 +165,11 @@ class Settings:
     public_read: bool = True
     """Anonymous callers may read (never write); false: reads need a token too."""
     oidc: OidcSettings | None = None
+    session_secret: str | None = None
+    """Signs the pages' session cookie (who signed in); None: a random one per process, so
+    sign-ins end when it restarts. Several instances behind one address need the same one."""
+    session_secure: bool = False
+    """Send the session cookie over HTTPS only (set it when the pages are served over HTTPS)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +208,8 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1_073_741_824),
             public_read=_bool(env, "PUBLIC_READ", cls.public_read),
             oidc=OidcSettings.from_env(env),
+            session_secret=_secret(env, "SESSION_SECRET"),
+            session_secure=_bool(env, "SESSION_SECURE", cls.session_secure),
         )
 
 
@@ -163,3 +235,10 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"ROLEMAP_{name}={raw!r} is not true or false")
+
+
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(f"ROLEMAP_{name}", "").strip()
+    if raw and len(raw) < 32:
+        raise ConfigError(f"ROLEMAP_{name} must be at least 32 characters long")
+    return raw or None

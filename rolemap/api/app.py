@@ -40,6 +40,7 @@ from ..graph.access import Graph
 from ..graph.schema import OUTCOMES, change_id
 from ..graph.store import Store, StoreError
 from ..registry import Registry
+from ..web.pages import session_middleware, web_routes
 from ..workers import AnalysisTimeout
 from . import limits
 from .analysis import REVIEW_FILTERS
@@ -231,9 +232,11 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        *web_routes(store, registry, index, settings),  # the pages: /, /city/…, /assets
     ]
     middleware = [
         Middleware(RequestIds),
+        session_middleware(settings),  # the pages' sign-in; /graphql ignores it (see auth.py)
         Middleware(AuthenticationMiddleware, backend=TokenBackend(registry, oidc), on_error=refused),
     ]
 

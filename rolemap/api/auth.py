@@ -9,10 +9,16 @@ Two kinds of token, both standard:
 
 No header means the anonymous actor, who may read public data (ROLEMAP_PUBLIC_READ) and never
 write. A token that is present but not valid is refused with 401, never treated as anonymous.
+
+The pages (rolemap/web) also know a person signed in through a form: with no header, the actor kept
+in the signed session cookie is the caller, on every path but /graphql, which takes bearer tokens
+only. The cookie holds who the actor is and which key or login it came from, never a key or a
+token; a key revoked since, or a login past its expiry, signs the session out.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import jwt
@@ -49,6 +55,9 @@ class TokenBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
         header = conn.headers.get("authorization")
         if not header:
+            actor = await self.session_actor(conn)
+            if actor is not None:
+                return AuthCredentials(["authenticated", actor.role.value]), ActorUser(actor)
             return AuthCredentials([]), ActorUser(ANONYMOUS)
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -56,6 +65,28 @@ class TokenBackend(AuthenticationBackend):
             raise AuthenticationError("send the token as Authorization: Bearer <token>")
         actor = await run_in_threadpool(self.actor_of, token)
         return AuthCredentials(["authenticated", actor.role.value]), ActorUser(actor)
+
+    async def session_actor(self, conn: HTTPConnection) -> Actor | None:
+        """The person signed in to the pages, if any and still valid (see `remember`)."""
+        if "session" not in conn.scope or conn.url.path.startswith(BEARER_ONLY):
+            return None
+        kept = conn.session.get(SESSION_ACTOR)
+        if not kept:
+            return None
+        actor = _actor_of(kept)
+        if actor is None or not await run_in_threadpool(self._still_valid, kept):
+            conn.session.pop(SESSION_ACTOR, None)
+            return None
+        return actor
+
+    def _still_valid(self, kept: dict[str, Any]) -> bool:
+        """A key-backed sign-in lasts while the key is live (one primary-key lookup); a login
+        through the identity provider until its access token expires."""
+        if kept.get("key"):
+            rows = self.registry.store.read("apikey.get", {"ids": [kept["key"]]})
+            return bool(rows) and not rows[0]["k"].get("revokedAt")
+        expires = kept.get("expires")
+        return isinstance(expires, int | float) and time.time() < expires
 
     def actor_of(self, token: str) -> Actor:
         if token.startswith(f"{KEY_PREFIX}_"):
@@ -68,6 +99,35 @@ class TokenBackend(AuthenticationBackend):
                 "not an API key, and no identity provider is configured (ROLEMAP_OIDC_*)"
             )
         return self.oidc.actor(token)
+
+
+SESSION_ACTOR = "actor"
+BEARER_ONLY = ("/graphql",)
+"""Paths where only a bearer token says who is calling, never the pages' session cookie."""
+
+
+def remember(session: dict, actor: Actor, *, key_id: str | None = None, expires: float | None = None) -> None:
+    """Keep a signed-in actor in the session: who it is, and the key id (`ApiKey:…`, never the key)
+    or the expiry of the login it came from."""
+    session[SESSION_ACTOR] = {
+        "id": actor.id,
+        "name": actor.name,
+        "role": actor.role.value if actor.role else None,
+        "city": actor.city_id,
+        "vendor": actor.vendor_id,
+        "key": key_id,
+        "expires": int(expires) if expires else None,
+    }
+
+
+def forget(session: dict) -> None:
+    session.pop(SESSION_ACTOR, None)
+
+
+def _actor_of(kept: Any) -> Actor | None:
+    if not isinstance(kept, dict) or kept.get("role") not in ROLES:
+        return None
+    return Actor(kept["id"], kept["name"], Role(kept["role"]), kept.get("city"), kept.get("vendor"))
 
 
 def refused(conn: HTTPConnection, exc: Exception) -> JSONResponse:
