@@ -35,17 +35,12 @@ loading, when the database is empty).
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,26 +50,23 @@ from servers import (  # noqa: E402
     DEFAULT_PAGE_CACHE_MB,
     REPO,
     Failed,
+    Pair,
     Supervisor,
-    free_port,
+    check_same,
+    ensure_debian_package,
+    http_ready,
+    interleave,
     neo4j_auth,
     neo4j_node_count,
+    npm_ci,
+    print_table,
     start_neo4j,
+    two_free_ports,
     wait_until,
 )
 
 PEER_DIR = REPO / "tools" / "neo4j-graphql"
 HOST = "127.0.0.1"
-
-
-@dataclass(frozen=True)
-class Pair:
-    """One query for both schemas, and the variables to send (one dict per id, rotated)."""
-
-    name: str
-    rolemap: str
-    peer: str
-    variables: list[dict]
 
 
 def queries(services: list[str], cities: list[str], capabilities: list[str]) -> list[Pair]:
@@ -142,171 +134,9 @@ def pick_ids(uri: str, k: int) -> dict[str, list[str]]:
     return out
 
 
-# HTTP --------------------------------------------------------------------------------------------
-def post(url: str, query: str, variables: dict, timeout: float = 60) -> dict:
-    body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.loads(response.read())
-
-
-def leaves(value) -> list[str]:
-    """Every scalar in a response, nulls left out, normalised as JSON text, sorted."""
-    out: list[str] = []
-
-    def walk(v) -> None:
-        if isinstance(v, dict):
-            for item in v.values():
-                walk(item)
-        elif isinstance(v, list):
-            for item in v:
-                walk(item)
-        elif v is not None:
-            out.append(json.dumps(v, ensure_ascii=False))
-
-    walk(value)
-    return sorted(out)
-
-
-def check_same(pairs: list[Pair], rolemap_url: str, peer_url: str) -> int:
-    """Ask both servers every query with every id; fail loudly unless the leaf values agree."""
-    checked = 0
-    for pair in pairs:
-        for variables in pair.variables:
-            answers = {}
-            for side, url, query in (("rolemap", rolemap_url, pair.rolemap), ("peer", peer_url, pair.peer)):
-                body = post(url, query, variables)
-                if body.get("errors") or "data" not in body:
-                    raise Failed(f"{side} failed {pair.name} {variables}: {json.dumps(body)[:800]}")
-                answers[side] = leaves(body["data"])
-            if answers["rolemap"] != answers["peer"]:
-                only_r = sorted(set(answers["rolemap"]) - set(answers["peer"]))[:10]
-                only_p = sorted(set(answers["peer"]) - set(answers["rolemap"]))[:10]
-                raise Failed(
-                    f"the servers disagree on {pair.name} {variables}: "
-                    f"{len(answers['rolemap'])} vs {len(answers['peer'])} leaf values; "
-                    f"only rolemap: {only_r}; only peer: {only_p}"
-                )
-            if pair.variables != [{}] and len(answers["rolemap"]) < 3:
-                raise Failed(f"{pair.name} {variables} answered almost nothing: {answers['rolemap']}")
-            checked += 1
-    return checked
-
-
-# wrk ---------------------------------------------------------------------------------------------
-LUA = """
-local bodies = { %(bodies)s }
-local n = #bodies
-local i = 0
-bad = 0
-first_bad = ""
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  i = i %% n + 1
-  return wrk.format(nil, nil, nil, bodies[i])
-end
-response = function(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then
-    if bad == 0 then first_bad = string.sub(body, 1, 300) end
-    bad = bad + 1
-  end
-end
-local threads = {}
-setup = function(thread) table.insert(threads, thread) end
-done = function(summary, latency, requests)
-  local b, first = 0, ""
-  for _, t in ipairs(threads) do
-    b = b + t:get("bad")
-    if first == "" then first = t:get("first_bad") end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT %%d %%d %%d %%d %%d %%d %%d %%d %%d %%d\\n",
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.status, e.timeout, b))
-  if b > 0 then io.write("FIRST_BAD " .. first .. "\\n") end
-end
-"""
-
-
-def lua_string(text: str) -> str:
-    level = 0
-    while f"]{'=' * level}]" in text:
-        level += 1
-    return f"[{'=' * level}[{text}]{'=' * level}]"
-
-
-def wrk_script(folder: Path, name: str, query: str, variables: list[dict]) -> Path:
-    bodies = [json.dumps({"query": " ".join(query.split()), "variables": v}) for v in variables]
-    path = folder / f"{name}.lua"
-    path.write_text(LUA % {"bodies": ", ".join(lua_string(b) for b in bodies)})
-    return path
-
-
-@dataclass
-class Run:
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds
-
-
-def wrk(url: str, script: Path, connections: int, seconds: int) -> Run:
-    """One wrk run; fails on any bad response or socket error."""
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), url]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        raise Failed(f"wrk failed ({done.returncode}) on {url}: {done.stdout[-600:]} {done.stderr[-600:]}")
-    requests, duration, p50, p99, *errors, bad = (int(x) for x in lines[0].split()[1:])
-    if any(errors) or bad:
-        first = next((line for line in done.stdout.splitlines() if line.startswith("FIRST_BAD ")), "")
-        raise Failed(
-            f"{url}: {bad} bad responses, socket errors connect/read/write/status/timeout {errors} "
-            f"in {requests} requests {first}"
-        )
-    if requests == 0:  # nothing finished within the run: no latency to report, 0 req/s
-        return Run(0, duration / 1e6, math.nan, math.nan)
-    return Run(requests, duration / 1e6, p50 / 1000, p99 / 1000)  # wrk reports microseconds
-
-
 # Setup -------------------------------------------------------------------------------------------
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise Failed("wrk is needed: install it (Debian: apt-get install -y wrk) and run again")
-    print("wrk is missing: apt-get install -y wrk", flush=True)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    installed = subprocess.run(["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, timeout=600)
-    if installed.returncode != 0:  # the package lists may be missing on a fresh machine
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
-        subprocess.run(
-            ["apt-get", "install", "-y", "wrk"], env=env, capture_output=True, timeout=600, check=True
-        )
-    found = shutil.which("wrk")
-    if not found:
-        raise Failed("apt-get install -y wrk did not give a wrk command")
-    return found
-
-
 def ensure_peer() -> None:
-    if (PEER_DIR / "node_modules" / "@neo4j" / "graphql").is_dir():
-        return
-    if not shutil.which("npm"):
-        raise Failed("Node.js 20+ with npm is needed for the peer (tools/neo4j-graphql)")
-    print("tools/neo4j-graphql: npm ci", flush=True)
-    done = subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund"], cwd=PEER_DIR, capture_output=True, text=True, timeout=900
-    )
-    if done.returncode != 0:
-        raise Failed(f"npm ci failed in {PEER_DIR}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
+    npm_ci(PEER_DIR, PEER_DIR / "node_modules" / "@neo4j" / "graphql")
 
 
 def rolemap_env(uri: str) -> dict[str, str]:
@@ -345,10 +175,6 @@ def load_if_empty(uri: str, scale: str, seed: int, timeout: float) -> None:
     print(f"neo4j: {done.stdout.strip()} (wall {time.perf_counter() - started:.0f} s)", flush=True)
 
 
-def http_ready(url: str) -> bool:
-    return post(url, "{ __typename }", {}, timeout=5).get("data", {}).get("__typename") == "Query"
-
-
 # Main --------------------------------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -372,7 +198,7 @@ def main() -> int:
 
     began = time.perf_counter()
     try:
-        ensure_wrk()
+        ensure_debian_package("wrk", "wrk")
         ensure_peer()
         with Supervisor() as sup:
             print(f"server logs (kept if the run fails): {sup.log_dir}", flush=True)
@@ -389,7 +215,6 @@ def main() -> int:
 
 def measure(sup: Supervisor, args, connections: list[int]) -> None:
     folder = None
-    scripts = Path(tempfile.mkdtemp(prefix="rolemap-peer-wrk-"))
     uri = args.neo4j_uri
     try:
         if not uri:
@@ -411,9 +236,7 @@ def measure(sup: Supervisor, args, connections: list[int]) -> None:
         for kind, picked in ids.items():
             print(f"{kind}: {', '.join(picked)}", flush=True)
 
-        rolemap_port, peer_port = free_port(), free_port()
-        while peer_port == rolemap_port:
-            peer_port = free_port()
+        rolemap_port, peer_port = two_free_ports()
         rolemap_url = f"http://{HOST}:{rolemap_port}/graphql"
         peer_url = f"http://{HOST}:{peer_port}/graphql"
         rolemap = sup.start(
@@ -446,78 +269,16 @@ def measure(sup: Supervisor, args, connections: list[int]) -> None:
         checked = check_same(pairs, rolemap_url, peer_url)
         print(f"checked: both servers gave the same leaf values for all {checked} query/id pairs", flush=True)
 
-        results: dict[tuple[str, int, str], list[Run]] = {}
-        print(
-            f"measuring: {len(pairs)} queries × {connections} connections × {args.rounds} rounds × 2 sides, "
-            f"{args.duration} s each (+{args.warmup} s warm-up); load average now "
-            + " ".join(f"{x:.2f}" for x in os.getloadavg()),
-            flush=True,
+        results = interleave(
+            pairs, rolemap_url, peer_url, connections, args.rounds, args.duration, args.warmup
         )
-        for n, pair in enumerate(pairs):
-            sides = {
-                "rolemap": (rolemap_url, wrk_script(scripts, f"q{n}-rolemap", pair.rolemap, pair.variables)),
-                "peer": (peer_url, wrk_script(scripts, f"q{n}-peer", pair.peer, pair.variables)),
-            }
-            for conns in connections:
-                for url, script in sides.values():
-                    wrk(url, script, conns, args.warmup)
-                for _ in range(args.rounds):
-                    for side, (url, script) in sides.items():
-                        results.setdefault((pair.name, conns, side), []).append(
-                            wrk(url, script, conns, args.duration)
-                        )
-                r = results[(pair.name, conns, "rolemap")]
-                p = results[(pair.name, conns, "peer")]
-                print(
-                    f"  {pair.name} c={conns}: rolemap "
-                    + "/".join(_rate(x.rps) for x in r)
-                    + " req/s, peer "
-                    + "/".join(_rate(x.rps) for x in p)
-                    + " req/s",
-                    flush=True,
-                )
         print_table(pairs, connections, results)
         for child in (rolemap, peer):
             print(f"{child.name} peak memory (VmHWM): {child.peak_rss_mb() or 0:,.0f} MB")
     finally:
         sup.stop_all()
-        shutil.rmtree(scripts, ignore_errors=True)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def print_table(pairs: list[Pair], connections: list[int], results: dict) -> None:
-    print()
-    head = f"{'query':<27} {'conns':>5}  {'rolemap req/s':>13} {'p50 ms':>7} {'p99 ms':>7}"
-    head += f"  {'peer req/s':>10} {'p50 ms':>7} {'p99 ms':>7}  {'rolemap/peer':>12}"
-    print(head)
-    print("-" * len(head))
-    for pair in pairs:
-        for conns in connections:
-            cells = []
-            rps = {}
-            for side in ("rolemap", "peer"):
-                runs = results[(pair.name, conns, side)]
-                rps[side] = statistics.mean(r.rps for r in runs)
-                p50 = _median([r.p50_ms for r in runs])
-                p99 = _median([r.p99_ms for r in runs])
-                width = 13 if side == "rolemap" else 10
-                cells.append(f"{_rate(rps[side]):>{width}} {p50:>7.1f} {p99:>7.1f}")
-            ratio = rps["rolemap"] / rps["peer"] if rps["peer"] else math.inf
-            print(f"{pair.name:<27} {conns:>5}  {cells[0]}  {cells[1]}  {ratio:>12.2f}")
-    print(
-        "\nreq/s: mean of the rounds (below 10: one decimal); p50/p99: median of the rounds' wrk percentiles "
-        "(nan: no request finished within a run); rolemap/peer: rolemap req/s ÷ peer req/s"
-    )
-
-
-def _median(values: list[float]) -> float:
-    finished = [v for v in values if not math.isnan(v)]
-    return statistics.median(finished) if finished else math.nan
-
-
-def _rate(rps: float) -> str:
-    return f"{rps:,.1f}" if rps < 10 else f"{rps:,.0f}"
 
 
 if __name__ == "__main__":
