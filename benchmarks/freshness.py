@@ -370,7 +370,14 @@ def measure_startup(api: Api, base: str, started: float) -> dict[str, float]:
     data, _, _ = api.post(FIRST_CITY)
     city = data["cities"]["edges"][0]["node"]["id"]
     name, query, variables = analyses_for(city, None, DRAFT_TITLE)[0]
-    _, sent, answered = api.post(query, variables)
+    while True:  # an analysis sent during the build waits for it, up to the analysis timeout
+        try:
+            _, sent, answered = api.post(query, variables)
+            break
+        except RequestFailed as exc:
+            if "ROLEMAP_ANALYSIS_TIMEOUT_SECONDS" not in str(exc) or time.monotonic() - started > api.timeout:
+                raise
+            print("start-up: the first analysis timed out while the read model builds; asking again")
     first = answered - started
     ready = math.nan
     while time.monotonic() - started < api.timeout:
@@ -380,7 +387,7 @@ def measure_startup(api: Api, base: str, started: float) -> dict[str, float]:
         time.sleep(0.1)
     print(
         f"start-up: first {name} answered {first:.1f} s after starting the server "
-        f"(it took {(answered - sent) * 1000:,.0f} ms); ready after {ready:.1f} s",
+        f"(it took {(answered - sent) * 1000:,.0f} ms); /readyz said ready after {ready:.1f} s",
         flush=True,
     )
     return {"first_analysis_s": first, "ready_s": ready}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -128,10 +129,25 @@ def _serve(settings: Settings, args) -> int:
         print(f"rolemap: {store.dialect} store; GraphQL at http://{host}:{port}/graphql", file=sys.stderr)
         _say_how_to_get_a_key(store, settings)
         app = create_app(store, settings)
+        _fewer_malloc_arenas()
         uvicorn.run(app, host=host, port=port, log_config=logging_config())
     finally:
         store.close()
     return 0
+
+
+def _fewer_malloc_arenas() -> None:
+    """glibc gives each thread that allocates its own 64 MB arena, and memory freed in one is not
+    reused by another: with the read, analysis and database threads, a server's resident memory
+    grew by hundreds of MB of free space. Two arenas (as MALLOC_ARENA_MAX=2) keep it compact."""
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -171,6 +171,8 @@ class RegistryIndex:
         self.claimed: set[tuple[str, str, str]] = set()
         """Links a vendor claims and no city verified yet: (name, src, dst)."""
         self._corpora: dict[tuple[str, date | None, bool], overlap.Corpus] = {}
+        self._corpus_lock = threading.Lock()
+        """One build of a corpus at a time: two analyses asking at once share one build."""
         self._popular: dict[str, Any] = {}
         self._views: dict[tuple[date | None, bool], DayView] = {}
 
@@ -351,13 +353,17 @@ class RegistryIndex:
     def corpus(self, kind: str, view: DayView) -> overlap.Corpus:
         key = (kind, view.as_of, view.verified_only)
         found = self._corpora.get(key)
-        if found is None:
-            ids = {"SERVICE": view.services, "PILOT": self.pilots, "VENDOR": self.vendors}[kind]
-            as_of = view.as_of.isoformat() if view.as_of else None
-            items = (view.item(kind, i) for i in ids)
-            found = overlap.Corpus(items, self.names, self.term_words, self.out["COMPLEMENTS"], as_of)
-            self._corpora[key] = found
-            gc.freeze()  # as after a build: long-lived, out of the collector's way
+        if found is not None:
+            return found
+        with self._corpus_lock:
+            found = self._corpora.get(key)
+            if found is None:
+                ids = {"SERVICE": view.services, "PILOT": self.pilots, "VENDOR": self.vendors}[kind]
+                as_of = view.as_of.isoformat() if view.as_of else None
+                items = (view.item(kind, i) for i in ids)
+                found = overlap.Corpus(items, self.names, self.term_words, self.out["COMPLEMENTS"], as_of)
+                self._corpora[key] = found
+                gc.freeze()  # as after a build: long-lived, out of the collector's way
         return found
 
     def _status_on(self, pilot: str, day: date) -> str:
@@ -832,7 +838,10 @@ class IndexCache:
 
         def build() -> None:
             try:
-                self.get()
+                view = self.get().at(today())
+                with self.reading():  # what the first overlaps and prior-art requests would build
+                    for corpus in (view.service_corpus, view.pilot_corpus):
+                        corpus.matrices()
                 self.failure = None
             except Exception as exc:  # readiness says so; the next start or analysis tries again
                 log.warning("building the analysis read model failed: %s", exc)

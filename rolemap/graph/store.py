@@ -157,7 +157,9 @@ def open_store(settings) -> Store:
     else:
         from .ladybug_store import LadybugStore
 
-        store = LadybugStore(settings.db_path, read_pool=settings.read_pool)
+        store = LadybugStore(
+            settings.db_path, read_pool=settings.read_pool, buffer_pool_mb=settings.db_buffer_mb
+        )
     try:
         store.apply_schema()
     except Exception:
