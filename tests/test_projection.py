@@ -96,6 +96,8 @@ class Writer:
                 "decide",
                 "stance",
                 "claim",
+                "withdraw",
+                "vendor",
             ]
         )
         try:
@@ -158,6 +160,12 @@ class Writer:
             elif action == "stance":
                 self.registry.set_stance(
                     TEST_ADMIN, self.pick(ix.city_kind)[0], self.pick(ix.capabilities)[0], "TRIAL", None
+                )
+            elif action == "withdraw":  # a need's status changes the items that address it
+                self.registry.update_need(TEST_ADMIN, self.pick(ix.need_status)[0], {"status": "WITHDRAWN"})
+            elif action == "vendor":  # a vendor's own text is part of its item
+                self.registry.update_vendor(
+                    TEST_ADMIN, self.pick(ix.vendors)[0], {"description": " ".join(self.pick(WORDS, 3))}
                 )
             elif action == "claim":
                 service = self.pick(services)[0]

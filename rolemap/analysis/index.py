@@ -285,17 +285,21 @@ class RegistryIndex:
     def apply(self, changes: list[dict], nodes: dict[str, dict]) -> None:
         """Apply change records (in revision order) and the touched nodes' states as they are now;
         then score again the overlap items they affect."""
-        touched: set[str] = set()
+        # Nodes whose own properties changed count whole: a city renamed or re-kinded may change
+        # every item of its services and pilots. A relationship counts through its ends, a city
+        # end excepted: a city that starts using a service changes that service's item (and its
+        # vendor's), not the items of every other service the city uses.
+        touched: set[str] = set(nodes)
         structural = False
         for change in changes:
-            touched.update(change["nodeIds"] or ())
             for field in json.loads(change.get("fields") or "[]"):
                 name = field["name"]
                 if name not in FOLLOWED:
+                    touched.add(field["nodeId"])
                     continue
                 before, after = field.get("before"), field.get("after")
                 src, dst = field["nodeId"], (after or before)["to"]
-                touched.add(dst)
+                touched.update(end for end in (src, dst) if label_of(end) != "City")
                 structural |= name in STRUCTURAL
                 if after is None:
                     self.remove_edge(name, src, dst)

@@ -54,7 +54,7 @@ def overlaps(
     corpus = {"SERVICE": index.service_corpus, "PILOT": index.pilot_corpus, "VENDOR": index.vendor_corpus}[
         kind
     ]
-    inside = None if cities is None else [i for i, item in corpus.items.items() if item.cities & cities]
+    inside = None if cities is None else corpus.in_cities(cities)
     if kind == "PILOT":
         return corpus.best_from(inside if inside is not None else corpus.items, min_score, first)
     return corpus.best_within(inside, min_score, first)

@@ -113,6 +113,8 @@ class Corpus:
         self.items: dict[str, Item] = {}
         self.df: Counter[tuple[str, str]] = Counter()
         self._postings: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._places: dict[str, set[str]] = defaultdict(set)
+        """City → the items in it: a city's overlaps start from its own items."""
         self._norms: dict[str, float] = {}
         self._matrices = None
         self._matrices_lock = threading.Lock()
@@ -130,6 +132,13 @@ class Corpus:
     def size(self) -> int:
         return len(self.items)
 
+    def in_cities(self, cities: Iterable[str]) -> set[str]:
+        """The items in any of these cities."""
+        found: set[str] = set()
+        for city in cities:
+            found |= self._places.get(city, set())
+        return found
+
     @property
     def max_df(self) -> int:
         return max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
@@ -139,9 +148,15 @@ class Corpus:
         for key in candidate_features(item):
             self.df[key] += 1
             self._postings[key].add(item.id)
+        for city in item.cities:
+            self._places[city].add(item.id)
 
     def _remove(self, item_id: str) -> None:
         item = self.items.pop(item_id)
+        for city in item.cities:
+            self._places[city].discard(item_id)
+            if not self._places[city]:
+                del self._places[city]
         for key in candidate_features(item):
             self.df[key] -= 1
             self._postings[key].discard(item_id)
