@@ -130,6 +130,9 @@ def _serve(settings: Settings, args) -> int:
         _say_how_to_get_a_key(store, settings)
         app = create_app(store, settings)
         _fewer_malloc_arenas()
+        # Analyses run in threads beside the event loop: the loop waits for the interpreter lock
+        # at most this long (default 5 ms) before it answers the next plain request.
+        sys.setswitchinterval(0.001)
         uvicorn.run(app, host=host, port=port, log_config=logging_config())
     finally:
         store.close()

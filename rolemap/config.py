@@ -153,7 +153,7 @@ class Settings:
     port: int = 8000
     seed_dir: Path | None = None
     read_pool: int = 4
-    db_buffer_mb: int = 256
+    db_buffer_mb: int = 1024
     """Embedded store: the most memory its page cache and query working space may take."""
     analysis_workers: int = 2
     """Threads that run analyses (their own pool: plain reads never queue behind them)."""

@@ -170,10 +170,12 @@ def outcomes(
     since: date | None,
     today: date,
     max_months: int = MAX_PILOT_MONTHS,
+    first: int | None = None,
 ) -> list[Summary]:
     """Per vendor, capability, city or theme: its pilots (started on or after `since`) in progress,
     awaiting or decided, and the decided ones by outcome. A pilot counts in every group it belongs
-    to; pilots in none (no vendor, say) form the group `None`. Largest groups first."""
+    to; pilots in none (no vendor, say) form the group `None`. Largest groups first; only the
+    `first` largest summarised when given."""
     cities = _cities(index, city_id)
     waiting = {a.pilot for a in awaiting_decision(index, None, 0, today, max_months)}
     members: dict[str | None, list[str]] = {}
@@ -184,11 +186,10 @@ def outcomes(
             continue
         for group in _groups_of(index, pilot, group_by):
             members.setdefault(group, []).append(pilot)
-    found = [summarise(index, group, pilots, waiting) for group, pilots in members.items()]
-    found.sort(
-        key=lambda s: (-len(s.pilots), s.group is None, index.names.get(s.group or "", ""), s.group or "")
+    order = sorted(
+        members, key=lambda g: (-len(members[g]), g is None, index.names.get(g or "", ""), g or "")
     )
-    return found
+    return [summarise(index, group, members[group], waiting) for group in order[:first]]
 
 
 def vendor_track(

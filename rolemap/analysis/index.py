@@ -44,6 +44,7 @@ from ..workers import AnalysisPool, unhurried
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_MISSING = object()
 
 REGION_KINDS = ("REGION", "METROPOLIS")
 RECORDS_KEPT = ("City", "Capability", "Vendor")
@@ -477,6 +478,7 @@ class DayView:
         past = day < today()
         self.kept = day == today() and not verified_only
         """Today's registry: its rankings and corpora are kept, and followed change by change."""
+        self._memo: dict[tuple, Any] = {}
 
         def current_use(city: str, service: str) -> bool:
             since = index.uses_since.get((city, service))
@@ -718,6 +720,14 @@ class DayView:
             regions=self._regions(cities),
             terms=text,
         )
+
+    def memo(self, key: tuple, compute: Callable[[], T]) -> T:
+        """`compute()` once per view: a view lasts until the next write (the index then makes a
+        new one), so a summary every visitor asks for is computed once per revision."""
+        found = self._memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._memo[key] = compute()
+        return found
 
     @property
     def service_corpus(self) -> overlap.Corpus:

@@ -512,9 +512,15 @@ def procurement(
     index, day = reader.index, reader.day
     if city_id:
         reader.city(city_id)
-    queue = closeout.awaiting_decision(index, city_id, 0, day, max_months)
+    # The same for every visitor until the next write: computed once per revision (DayView.memo).
+    queue = index.memo(
+        ("awaiting", city_id, max_months),
+        lambda: closeout.awaiting_decision(index, city_id, 0, day, max_months),
+    )
     shown = queue[:QUEUE_FIRST]
-    listed = closeout.decisions(index, **filters)
+    listed = index.memo(
+        ("decisions", repr(sorted(filters.items()))), lambda: closeout.decisions(index, **filters)
+    )
     pages = max(1, -(-len(listed) // DECISIONS_PAGE))
     page = min(max(page, 1), pages)
     decisions = listed[(page - 1) * DECISIONS_PAGE : page * DECISIONS_PAGE]
@@ -534,7 +540,12 @@ def procurement(
 
     groups = {}
     for group_by in ("VENDOR", "CAPABILITY"):
-        summaries = closeout.outcomes(index, group_by, city_id, None, day, max_months)[:OUTCOME_GROUPS]
+        summaries = index.memo(
+            ("outcomes", group_by, city_id, max_months),
+            lambda group_by=group_by: closeout.outcomes(
+                index, group_by, city_id, None, day, max_months, first=OUTCOME_GROUPS
+            ),
+        )
         rows = [
             {
                 "group": reader.link(s.group) if s.group else None,
