@@ -213,7 +213,8 @@ def test_the_check_runs_off_the_event_loop(ladybug_store, monkeypatch):
 
     monkeypatch.setattr(limits, "prepare", slow)
     with serving(create_app(ladybug_store)) as base, ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(post, f"{base}/graphql", "{ themes { totalCount } }")
+        # A document no request sent before: a kept one skips preparing (limits.prepared_before).
+        pending = pool.submit(post, f"{base}/graphql", "{ themes { totalCount } } # off the loop")
         assert started.wait(10)
         began = time.monotonic()
         assert get(f"{base}/healthz", timeout=5) == (200, {"status": "ok"})
