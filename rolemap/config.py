@@ -153,8 +153,9 @@ class Settings:
     port: int = 8000
     seed_dir: Path | None = None
     read_pool: int = 4
-    db_buffer_mb: int = 1024
-    """Embedded store: the most memory its page cache and query working space may take."""
+    db_buffer_mb: int = 0
+    """Embedded store: the most memory its page cache and query working space may take; 0 leaves
+    it to LadybugDB (most of the machine's memory, used as needed)."""
     analysis_workers: int = 2
     """Threads that run analyses (their own pool: plain reads never queue behind them)."""
     analysis_timeout_seconds: float = 30.0
@@ -201,7 +202,7 @@ class Settings:
             port=_int(env, "PORT", cls.port, 1, 65535),
             seed_dir=Path(seed_dir) if seed_dir else None,
             read_pool=_int(env, "READ_POOL", cls.read_pool, 1, 64),
-            db_buffer_mb=_int(env, "DB_BUFFER_MB", cls.db_buffer_mb, 64, 1_048_576),
+            db_buffer_mb=_int(env, "DB_BUFFER_MB", cls.db_buffer_mb, 0, 1_048_576),
             analysis_workers=_int(env, "ANALYSIS_WORKERS", cls.analysis_workers, 1, 64),
             analysis_timeout_seconds=_int(
                 env, "ANALYSIS_TIMEOUT_SECONDS", int(cls.analysis_timeout_seconds), 1, 3600

@@ -121,6 +121,8 @@ class Graph:
                 continue
             props = {p: row[p] for p in RELS[rel].prop_names}
             out[row["key"]].append((record(label, row["node"]), props))
+        for edges in out.values():  # each id's neighbours by id, as connections page them
+            edges.sort(key=lambda edge: edge[0]["id"])
         return out
 
     def page(self, label: str, filters: dict[str, Any], after: str, limit: int) -> list[Record]:

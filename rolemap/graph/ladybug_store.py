@@ -29,13 +29,13 @@ _DUPLICATE = re.compile(r"duplicated primary key value (.*), which violates", re
 class LadybugStore(Store):
     dialect = "ladybug"
 
-    def __init__(self, path: Path | str, read_pool: int = 4, buffer_pool_mb: int = 1024) -> None:
+    def __init__(self, path: Path | str, read_pool: int = 4, buffer_pool_mb: int = 0) -> None:
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # The buffer pool is bounded: by default LadybugDB reserves most of the machine's
-            # memory and keeps whatever it has read resident.
+            # 0: LadybugDB's own bound. A tight one fails queries outright ("the buffer pool is
+            # full"): 256 MB did at M, and 1 GB for two stores open in one process.
             self._db = ladybug.Database(str(self.path), buffer_pool_size=buffer_pool_mb * 1024 * 1024)
         except RuntimeError as exc:
             if "lock" in str(exc).lower():

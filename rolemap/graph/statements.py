@@ -87,16 +87,17 @@ def _rel_statements(rel: RelType) -> None:
         # Each hop starts from its ids by primary key, then follows the relationship from those
         # nodes (OPTIONAL MATCH: a row with no neighbour is null, and skipped by the reader). As one
         # MATCH, LadybugDB plans it as a join against the whole relationship table instead: 25×
-        # slower at M, and growing with the registry (benchmarks/statements.py).
+        # slower at M, and growing with the registry (benchmarks/statements.py). The reader orders
+        # each id's neighbours (Graph.related): a sort in the statement cost more than the hop.
         register(
             f"rel.out.{key}",
             f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
-            f"RETURN id AS key, b AS node{cols} ORDER BY key, b.id",
+            f"RETURN id AS key, b AS node{cols}",
         )
         register(
             f"rel.in.{key}",
             f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
-            f"RETURN id AS key, a AS node{cols} ORDER BY key, a.id",
+            f"RETURN id AS key, a AS node{cols}",
         )
         register(
             f"rel.all.{key}",
