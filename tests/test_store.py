@@ -185,3 +185,19 @@ def test_a_unique_value_claimed_meanwhile_is_a_duplicate_user_error(store, monke
     assert [
         s["id"] for s, _ in Graph(store.read).related("OFFERS", "Vendor", "Service", "out", [vendor])[vendor]
     ] == [first["id"]]
+
+
+def test_facets_after_a_search_count_what_the_filtered_list_holds(ladybug_store):
+    """Each facet value counts exactly the items the list gives with that value as a filter. On
+    LadybugDB 0.22, `WITH DISTINCT n` after the search filter dropped most rows (3 vendors of 50)."""
+    from rolemap.api.schema import search_terms
+    from rolemap.bundle import import_bundle
+    from rolemap.generate import generate_bundle
+
+    import_bundle(ladybug_store, generate_bundle("S", 1))
+    graph = Graph(ladybug_store.read)
+    terms = search_terms("desk")
+    facet = graph.facet("Service", "vendorId", {"search": terms})
+    assert len(facet) > 10
+    for vendor, count in facet[:10]:
+        assert count == graph.count("Service", {"search": terms, "vendorId": vendor}), vendor
