@@ -165,6 +165,33 @@ def test_readiness_waits_for_the_read_model(ladybug_store, monkeypatch):
             time.sleep(0.05)
 
 
+def test_readiness_waits_for_todays_corpora_too(ladybug_store, monkeypatch):
+    """The background build goes on to the overlap and prior-art corpora: until they are built,
+    the first overlaps request would build them, so the server is not ready yet."""
+    from rolemap.domain import overlap
+
+    import_bundle(ladybug_store, seed_bundle(default_seed_dir()))
+    release, building = threading.Event(), threading.Event()
+    matrices = overlap.Corpus.matrices
+
+    def slow_matrices(self):
+        building.set()
+        release.wait(30)
+        return matrices(self)
+
+    monkeypatch.setattr(overlap.Corpus, "matrices", slow_matrices)
+    with TestClient(create_app(ladybug_store)) as c:
+        assert building.wait(30), "the background build did not reach the corpora"
+        for _ in range(3):
+            r = c.get("/readyz")
+            assert r.status_code == 503 and r.json()["analyses"] == "building"
+        release.set()
+        deadline = time.monotonic() + 30
+        while c.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
 def test_an_analysis_past_its_time_is_a_timeout_error_and_reads_go_on(ladybug_store, monkeypatch):
     """Analyses run on their own threads: a stuck one answers TIMEOUT at the deadline, and plain
     reads meanwhile are answered at once."""

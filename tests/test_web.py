@@ -149,6 +149,33 @@ def test_the_role_map_page_shows_what_the_api_answers(web):
         assert f'id="{anchor}"' in page
 
 
+def test_the_role_map_pages_its_rows_in_the_apis_order_and_the_legend_counts_them_all(web, monkeypatch):
+    """At scale a city has hundreds of capabilities: the page shows `ROLE_MAP_ROWS` of them, and
+    the pages together hold every row of the roleMap query, once, in its order."""
+    from rolemap.web import views
+
+    query = '{ roleMap(cityId: "City:tampere") { rows { capability { name } cells { role } } } }'
+    rows = web.post("/graphql", json={"query": query}).json()["data"]["roleMap"]["rows"]
+    assert len(rows) > 4
+    monkeypatch.setattr(views, "ROLE_MAP_ROWS", 3)
+    pages = -(-len(rows) // 3)
+    shown, legends = [], set()
+    for n in range(1, pages + 1):
+        page = web.get(f"/city/tampere/rolemap?page={n}").text
+        shown += [
+            html.unescape(name) for name in re.findall(r'<tr id="row-\d+">\s*<th scope="row">([^<]+)<', page)
+        ]
+        legends.add(tuple(re.findall(r'<span class="count">(\d+)</span>', page)))
+        assert ('rel="prev"' in page) == (n > 1) and ('rel="next"' in page) == (n < pages)
+        assert f"{(n - 1) * 3 + 1}–{min(n * 3, len(rows))}" in text(page)
+    assert shown == [r["capability"]["name"] for r in rows]
+    roles = [c["role"] for r in rows for c in r["cells"]]
+    assert legends == {tuple(str(roles.count(role)) for role in ("IN_USE", "PILOTING", "DECIDED", "OFFERED"))}
+    # out of range or not a number: the nearest page, never an error
+    assert 'rel="next"' not in web.get("/city/tampere/rolemap?page=999").text
+    assert 'rel="prev"' not in web.get("/city/tampere/rolemap?page=x").text
+
+
 def test_overlap_bars_add_up_to_the_score(web):
     query = '{ overlaps(scope: {regionId: "City:varsinais-suomi"}, kind: SERVICE, first: 20) { score } }'
     scores = [o["score"] for o in web.post("/graphql", json={"query": query}).json()["data"]["overlaps"]]

@@ -41,13 +41,10 @@ def awaiting_decision(
     """Pilots owing a decision, most overdue first (then by id). With a city, that city's pilots
     and those of every member when it is a region. A pilot running with no end date owes one once
     it has run `max_months` (reason NO_END_DATE)."""
-    cities = _cities(index, city_id)
     found = []
-    for pilot in index.pilots:
+    for pilot in _pilots_of(index, city_id):
         status = index.pilot_status[pilot]
         if status not in REASONS or index.out["DECIDED"].get(pilot):
-            continue
-        if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
             continue
         since, reason = _owed_since(index, pilot, status, max_months)
         if since is None or since > today:
@@ -77,8 +74,12 @@ def _owed_since(index: RegistryIndex, pilot: str, status: str, max_months: int) 
 GROUPINGS = ("VENDOR", "CAPABILITY", "CITY", "THEME")
 
 
-def _cities(index: RegistryIndex, city_id: str | None) -> set[str] | None:
-    return index.with_members(require(index, city_id, "City", "cityId")) if city_id else None
+def _pilots_of(index: RegistryIndex, city_id: str | None):
+    """Every pilot, or with a city those that it (or, for a region, a member) runs, in id order."""
+    if not city_id:
+        return index.pilots
+    cities = index.with_members(require(index, city_id, "City", "cityId"))
+    return sorted({p for c in cities for p in index.out["RUNS"].get(c, ())})
 
 
 def decisions(
@@ -92,15 +93,13 @@ def decisions(
     current_only: bool = False,
 ) -> list[dict]:
     """Decisions for review, newest first (then by id); `since`/`until` are inclusive days (UTC)."""
-    cities = _cities(index, city_id)
+    pilots = _pilots_of(index, city_id)
     if vendor_id:
         require(index, vendor_id, "Vendor", "vendorId")
     if capability_id:
         require(index, capability_id, "Capability", "capabilityId")
     found = []
-    for pilot in index.pilots:
-        if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
-            continue
+    for pilot in pilots:
         if vendor_id and vendor_id not in index.out["PARTNER"].get(pilot, ()):
             continue
         if capability_id and capability_id not in index.pilot_capabilities(pilot):
@@ -176,12 +175,10 @@ def outcomes(
     awaiting or decided, and the decided ones by outcome. A pilot counts in every group it belongs
     to; pilots in none (no vendor, say) form the group `None`. Largest groups first; only the
     `first` largest summarised when given."""
-    cities = _cities(index, city_id)
-    waiting = {a.pilot for a in awaiting_decision(index, None, 0, today, max_months)}
+    pilots = _pilots_of(index, city_id)
+    waiting = {a.pilot for a in awaiting_decision(index, city_id, 0, today, max_months)}
     members: dict[str | None, list[str]] = {}
-    for pilot in index.pilots:
-        if cities is not None and not index.into["RUNS"].get(pilot, set()) & cities:
-            continue
+    for pilot in pilots:
         if since and index.pilot_start[pilot] < since:
             continue
         for group in _groups_of(index, pilot, group_by):

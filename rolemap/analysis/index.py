@@ -839,8 +839,9 @@ class IndexCache:
 
     @property
     def ready(self) -> bool:
-        """Built: the first analysis need not wait for a build."""
-        return self._index is not None
+        """Built, and today's corpora with it (when started by `start_once`): the first analysis
+        need not wait for a build."""
+        return self._index is not None and not self._started
 
     def start_once(self) -> None:
         """Build in the background (at start-up), so that the first analysis finds it ready;

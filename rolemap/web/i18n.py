@@ -176,6 +176,12 @@ MESSAGES: dict[str, dict[str, str]] = {
               "eller erbjuden i registret men inte använd här. Varje rad visar stadens ställning.",
     },
     "Download as CSV": {"fi": "Lataa CSV-tiedostona", "sv": "Ladda ner som CSV"},
+    "Capabilities {first}–{last} of {total}; the CSV has them all.": {
+        "fi": "Kyvykkyydet {first}–{last}/{total}; CSV-tiedostossa ovat kaikki.",
+        "sv": "Förmågor {first}–{last} av {total}; CSV-filen har alla.",
+    },
+    "Pages of the role map": {"fi": "Roolikartan sivut", "sv": "Sidor av rollkartan"},
+    "Other pages": {"fi": "Muut sivut", "sv": "Andra sidor"},
     "The role map as a matrix: capabilities down, vendors across. Each cell links to its services and pilots in the table below.": {
         "fi": "Roolikartta matriisina: kyvykkyydet alaspäin, toimittajat vaakasuunnassa. Jokainen solu "
               "linkittää palveluihinsa ja kokeiluihinsa alla olevassa taulukossa.",

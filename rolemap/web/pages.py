@@ -239,6 +239,13 @@ def web_routes(
 
         return await render(request, "home.html", build, section="home")
 
+    def page_number(request: Request) -> int:
+        """`?page=N`, from 1; anything else is the first page."""
+        try:
+            return max(int(request.query_params.get("page", "1")), 1)
+        except ValueError:
+            return 1
+
     def reader_t(reader: views.Reader):
         return i18n.translator(reader.lang)
 
@@ -256,8 +263,12 @@ def web_routes(
 
         def build(reader: views.Reader) -> dict:
             t = reader_t(reader)
-            data = views.role_map(reader, city_id, t("in-house"))
-            return {"title": f"{t('Role map')}: {data['city']['name']}", **data}
+            data = views.role_map(reader, city_id, t("in-house"), page_number(request))
+            return {
+                "title": f"{t('Role map')}: {data['city']['name']}",
+                **data,
+                "page_url": lambda n: f"{request.url.path}?{urlencode({'page': n})}",
+            }
 
         return await render(request, "rolemap.html", build, section="city")
 
@@ -408,10 +419,7 @@ def web_routes(
         if shown["current"]:
             filters["current_only"] = True
             csv["currentOnly"] = "true"
-        try:
-            page = max(int(params.get("page", "1")), 1)
-        except ValueError:
-            page = 1
+        page = page_number(request)
 
         def build(reader: views.Reader) -> dict:
             t = reader_t(reader)

@@ -30,6 +30,8 @@ REGION_KINDS = ("REGION", "METROPOLIS", "NETWORK")
 PAGES = {"City": "city", "Pilot": "pilot", "Vendor": "vendor", "Service": "service"}
 """Labels with a page of their own: `/city/tampere` shows `City:tampere`."""
 ROLE_MAP_OFFERED = 3
+ROLE_MAP_ROWS = 40
+"""Capabilities per page of the role map: at scale M a city has hundreds (the CSV has them all)."""
 OVERLAPS_FIRST = 20
 OVERLAP_MIN_SCORE = 0.3
 PRIOR_ART_FIRST = 6
@@ -159,36 +161,31 @@ def _city_item(reader: Reader, city: Record | str) -> dict[str, Any]:
 def city(reader: Reader, city_id: str) -> dict[str, Any]:
     record = reader.city(city_id)
     lang, day = reader.lang, reader.day
-    parents = [
-        n["id"] for n, _ in reader.related("PART_OF", "City", "City", "out", [city_id]).get(city_id, [])
-    ]
+    index = reader.index  # ids and decisions from the read model; records only for their fields
+    parents = sorted(index.out["PART_OF"].get(city_id, ()))
     needs = [n for n, _ in reader.related("HAS_NEED", "City", "Need", "out", [city_id]).get(city_id, [])]
-    requires = reader.related("REQUIRES", "Need", "Capability", "out", [n["id"] for n in needs])
     used = reader.related("USES", "City", "Service", "out", [city_id]).get(city_id, [])
     operated = reader.related("OPERATES", "City", "Service", "out", [city_id]).get(city_id, [])
-    service_ids = [s["id"] for s, _ in used] + [s["id"] for s, _ in operated]
-    offered_by = reader.related("OFFERS", "Vendor", "Service", "in", service_ids)
     pilots = [n for n, _ in reader.related("RUNS", "City", "Pilot", "out", [city_id]).get(city_id, [])]
-    decided = reader.related("DECIDED", "Pilot", "Decision", "out", [p["id"] for p in pilots])
 
     services = []
     for service, props in used:
         if props.get("status") == "REJECTED":
             continue
-        services.append(_service_use(reader, service, props, "USES", offered_by, day))
+        services.append(_service_use(reader, service, props, "USES", day))
     for service, _ in operated:
-        services.append(_service_use(reader, service, {}, "OPERATES", offered_by, day))
+        services.append(_service_use(reader, service, {}, "OPERATES", day))
     services.sort(key=lambda s: (not s["current"], s["name"].lower(), s["id"]))
 
     by_status: dict[str, list] = {s: [] for s in ("RUNNING", "PROPOSED", "ENDED", "DECIDED", "CANCELLED")}
     for pilot in sorted(pilots, key=lambda p: p.get("startDate") or date.min, reverse=True):
-        decision = current_decision([d for d, _ in decided.get(pilot["id"], [])])
+        decisions = index.decisions_of(pilot["id"])
         by_status.setdefault(pilot["status"], []).append(
             {
                 **reader.link(pilot["id"], {pilot["id"]: pilot}),
                 "start": pilot.get("startDate"),
                 "end": pilot.get("endDate"),
-                "outcome": decision["outcome"] if decision else None,
+                "outcome": decisions[0]["outcome"] if decisions else None,
             }
         )
     stances = [
@@ -215,7 +212,7 @@ def city(reader: Reader, city_id: str) -> dict[str, Any]:
                 "title": text_of(n, lang),
                 "description": localized(n, "description", lang),
                 "status": n["status"],
-                "capabilities": sorted(reader.name(c["id"]) for c, _ in requires.get(n["id"], [])),
+                "capabilities": sorted(reader.name(c) for c in index.out["REQUIRES"].get(n["id"], ())),
             }
             for n in sorted(needs, key=lambda n: (n["status"] != "OPEN", text_of(n, lang).lower()))
         ],
@@ -226,10 +223,8 @@ def city(reader: Reader, city_id: str) -> dict[str, Any]:
     }
 
 
-def _service_use(
-    reader, service: Record, props: dict, relation: str, offered_by, day: date
-) -> dict[str, Any]:
-    vendors = [v["id"] for v, _ in offered_by.get(service["id"], [])]
+def _service_use(reader, service: Record, props: dict, relation: str, day: date) -> dict[str, Any]:
+    vendors = sorted(reader.index.into["OFFERS"].get(service["id"], ()))
     since, until = props.get("since"), props.get("until")
     retired = service.get("lifecycle") == "RETIRED"
     ended = bool(until and until <= day)
@@ -255,9 +250,15 @@ def _anchor(node_id: str) -> str:
 IN_HOUSE = "in-house"
 
 
-def role_map(reader: Reader, city_id: str, in_house_name: str) -> dict[str, Any]:
+def role_map(reader: Reader, city_id: str, in_house_name: str, page: int = 1) -> dict[str, Any]:
+    """One page of the role map's rows (`ROLE_MAP_ROWS` capabilities, in the API's order); the
+    legend counts the whole map."""
     record = reader.city(city_id)
-    rows = queries.role_map(reader.index, city_id, ROLE_MAP_OFFERED)
+    every = queries.role_map(reader.index, city_id, ROLE_MAP_OFFERED)
+    pages = max(1, -(-len(every) // ROLE_MAP_ROWS))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * ROLE_MAP_ROWS
+    rows = every[first : first + ROLE_MAP_ROWS]
     service_ids = {s for r in rows for c in r.cells for s in c.services}
     pilot_ids = {p for r in rows for c in r.cells for p in c.pilots}
     services = reader.nodes("Service", service_ids)
@@ -308,7 +309,12 @@ def role_map(reader: Reader, city_id: str, in_house_name: str) -> dict[str, Any]
         "rows": table,
         "columns": columns,
         "picture": charts.role_matrix(table, columns),
-        "counts": Counter(c["role"] for r in table for c in r["cells"]),
+        "counts": Counter(cell.role for row in every for cell in row.cells),
+        "page": page,
+        "pages": pages,
+        "first_row": first + 1,
+        "last_row": first + len(rows),
+        "total_rows": len(every),
     }
 
 
