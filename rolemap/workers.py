@@ -57,13 +57,48 @@ def unhurried(fn: Callable[..., T], *args: Any) -> T:
         _local.deadline = kept
 
 
+class LoopThread:
+    """A second event loop on a thread of its own, started at first use.
+
+    An analysis answer can have thousands of fields (a role map at scale M: ~2,000 cells), and
+    resolving them is Python work on whichever loop executes the operation. Operations that run
+    analyses execute here, so that work never holds the server's loop: plain requests go on being
+    answered meanwhile, sharing the interpreter a millisecond at a time (`sys.setswitchinterval`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = threading.Lock()
+
+    def _running(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name=self.name, daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Await the coroutine `fn(*args)` run on this loop (cancelled there if the caller is)."""
+        future = asyncio.run_coroutine_threadsafe(fn(*args), self._running())
+        return await asyncio.wrap_future(future)
+
+    def stop(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+
+
 class AnalysisPool:
-    """A bounded pool of analysis threads, and the deadline each analysis request gets."""
+    """A bounded pool of analysis threads, and the deadline each analysis request gets; and the
+    loop where operations that run analyses are executed (`LoopThread`)."""
 
     def __init__(self, workers: int, timeout_seconds: float) -> None:
         self.workers = workers
         self.timeout_seconds = timeout_seconds
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rolemap-analysis")
+        self.loop = LoopThread("rolemap-analysis-loop")
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on an analysis thread; `AnalysisTimeout` when the deadline passes first."""
@@ -84,6 +119,7 @@ class AnalysisPool:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.loop.stop()
 
 
 def _with_deadline(deadline: float, seconds: float, fn: Callable[..., T], *args: Any) -> T:

@@ -236,6 +236,40 @@ def test_an_analysis_past_its_time_is_a_timeout_error_and_reads_go_on(ladybug_st
         release.set()
 
 
+def test_an_analysis_answer_is_resolved_off_the_servers_loop(ladybug_store, monkeypatch):
+    """Resolving an analysis answer's fields (thousands for a role map at scale) happens on the
+    analyses' own loop: while one of those fields is stuck, the server's loop answers the rest."""
+    from rolemap.api.context import Context
+
+    release, started, threads = threading.Event(), threading.Event(), set()
+    recall = Context.recall
+
+    def stuck(self, node_id):  # the rows' capabilities come from here: hold the loop (no await)
+        if node_id.startswith("Capability:"):
+            threads.add(threading.current_thread().name)
+            started.set()
+            release.wait(60)
+        return recall(self, node_id)
+
+    monkeypatch.setattr(Context, "recall", stuck)
+    import_bundle(ladybug_store, seed_bundle(default_seed_dir()))
+    query = 'query Q { ...F } fragment F on Query { roleMap(cityId: "City:tampere") { rows { capability { id } } } }'
+    with TestClient(create_app(ladybug_store)) as c, ThreadPoolExecutor(3) as pool:
+        try:
+            slow = pool.submit(c.post, "/graphql", json={"query": query})
+            assert started.wait(30)
+            # (were the loop held, these would wait for the release: bounded, then a failure)
+            assert pool.submit(c.get, "/healthz").result(20).json() == {"status": "ok"}
+            plain = '{ __typename city(id: "City:tampere") { name } }'
+            r = pool.submit(c.post, "/graphql", json={"query": plain}).result(20)
+            assert r.json() == {"data": {"__typename": "Query", "city": {"name": "Tampere"}}}
+            assert not slow.done()
+        finally:
+            release.set()
+        rows = slow.result(30).json()["data"]["roleMap"]["rows"]
+    assert rows and threads == {"rolemap-analysis-loop"}
+
+
 def test_readiness_reports_a_store_that_does_not_answer(tmp_path):
     from rolemap.graph.ladybug_store import LadybugStore
 

@@ -17,9 +17,15 @@ from typing import Any
 
 import orjson
 from graphql import (
+    DocumentNode,
     ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
     execute,
 )
 from starlette.applications import Starlette
@@ -43,7 +49,7 @@ from ..registry import Registry
 from ..web.pages import session_middleware, web_routes
 from ..workers import AnalysisTimeout
 from . import limits
-from .analysis import REVIEW_FILTERS
+from .analysis import REVIEW_FILTERS, AnalysisQuery
 from .auth import TokenBackend, refused
 from .context import Context
 from .logs import RequestIds, log, masked
@@ -376,16 +382,45 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
             media_type=media,
             headers={"Allow": "POST"},
         )
-    result = execute(
-        gql_schema,
-        document,
-        context_value=context,
-        variable_values=params.get("variables"),
-        operation_name=params.get("operationName"),
-    )
-    if asyncio.iscoroutine(result):
-        result = await result
-    return _result(media, result, request_error=False)
+
+    async def executed() -> Response:
+        result = execute(
+            gql_schema,
+            document,
+            context_value=context,
+            variable_values=params.get("variables"),
+            operation_name=params.get("operationName"),
+        )
+        if asyncio.iscoroutine(result):
+            result = await result
+        return _result(media, result, request_error=False)
+
+    if ANALYSIS_FIELDS.isdisjoint(_root_fields(document, operation.selection_set)):
+        return await executed()
+    # Its answer may have thousands of fields: resolved on the analyses' own loop, not this one.
+    return await context.index_cache.pool.loop.run(executed)
+
+
+ANALYSIS_FIELDS = frozenset(camel(name) for name in AnalysisQuery._meta.fields)
+"""The root fields answered from the analysis read model (roleMap, overlaps, decisions, ...)."""
+
+
+def _root_fields(
+    document: DocumentNode, selection_set: SelectionSetNode, seen: frozenset = frozenset()
+) -> set[str]:
+    """The names of the root fields an operation selects, through fragments too."""
+    found: set[str] = set()
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            found.add(selection.name.value)
+        elif isinstance(selection, InlineFragmentNode):
+            found |= _root_fields(document, selection.selection_set, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                found |= _root_fields(document, fragment.selection_set, seen | {selection.name.value})
+    return found
 
 
 def _is_mutation(operation: OperationDefinitionNode) -> bool:
