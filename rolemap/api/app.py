@@ -13,6 +13,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import CoroutineType
 from typing import Any
 
 import orjson
@@ -390,6 +391,7 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
             context_value=context,
             variable_values=params.get("variables"),
             operation_name=params.get("operationName"),
+            is_awaitable=_is_awaitable,
         )
         if asyncio.iscoroutine(result):
             result = await result
@@ -399,6 +401,15 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
         return await executed()
     # Its answer may have thousands of fields: resolved on the analyses' own loop, not this one.
     return await context.index_cache.pool.loop.run(executed)
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple, date, datetime})
+
+
+def _is_awaitable(value: Any) -> bool:
+    """graphql-core asks this of every field's value, twice: the common plain values answer at
+    once (the resolvers here return coroutines, never old-style generator coroutines)."""
+    return type(value) not in _PLAIN and (type(value) is CoroutineType or hasattr(value, "__await__"))
 
 
 ANALYSIS_FIELDS = frozenset(camel(name) for name in AnalysisQuery._meta.fields)

@@ -5,6 +5,7 @@ request's DataLoaders, so siblings at one depth share one statement.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import graphene
@@ -33,6 +34,7 @@ Ring = graphene.Enum("Ring", [(k, k) for k in gs.RINGS])
 _CONNECTIONS: dict[str, type] = {}
 
 
+@functools.cache  # asked for every field of every record: a few hundred distinct names
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
