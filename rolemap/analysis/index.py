@@ -854,9 +854,11 @@ class IndexCache:
         def build() -> None:
             try:
                 view = self.get().at(today())
-                with self.reading():  # what the first overlaps and prior-art requests would build
+                with self.reading():  # what the first overlaps, prior-art and role map would build
                     for corpus in (view.service_corpus, view.pilot_corpus):
                         corpus.matrices()
+                    for cap in view.capabilities:  # kept across writes (`_refresh_popular`)
+                        view.popular_vendors(cap)
                 self.failure = None
             except Exception as exc:  # readiness says so; the next start or analysis tries again
                 log.warning("building the analysis read model failed: %s", exc)
