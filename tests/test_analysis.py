@@ -310,6 +310,21 @@ def test_the_index_builds_in_a_fixed_number_of_statements(store):
     assert index.revision == store.head()
 
 
+def test_overlaps_build_only_the_corpus_of_their_kind(store):
+    """A corpus is built on first use, and costs memory and time at scale (the vendors' took 8 s
+    at M): asking for service overlaps must not build the pilots' or the vendors' too."""
+    from rolemap.analysis import queries
+    from rolemap.web.views import today
+
+    import_bundle(store, registry())
+    index = RegistryIndex.load(store)
+    view = index.at(today())
+    built = lambda: sorted(kind for kind, _, _ in index._corpora)  # noqa: E731
+    for kind, expected in (("SERVICE", ["SERVICE"]), ("VENDOR", ["SERVICE", "VENDOR"])):
+        queries.overlaps(view, None, kind, 0.0, 10)
+        assert built() == expected
+
+
 def test_role_map_names_its_vendors_from_the_index(graph_api):
     query = '{ roleMap(cityId: "City:a") { rows { capability { name } cells { vendor { name } role } } } }'
     graph_api(query)  # builds the index

@@ -46,14 +46,15 @@ def scope_cities(index: RegistryIndex, city_id=None, region_id=None, all_=False)
     return index.with_members(require(index, region_id, "City", "scope.regionId"))
 
 
+CORPORA = {"SERVICE": "service_corpus", "PILOT": "pilot_corpus", "VENDOR": "vendor_corpus"}
+
+
 def overlaps(
     index: RegistryIndex, cities: set[str] | None, kind: str, min_score: float, first: int
 ) -> list[overlap.Overlap]:
     """SERVICE and VENDOR: pairs inside the scope. PILOT: pilots in the scope against pilots
     anywhere, since duplicates across cities are the point."""
-    corpus = {"SERVICE": index.service_corpus, "PILOT": index.pilot_corpus, "VENDOR": index.vendor_corpus}[
-        kind
-    ]
+    corpus = getattr(index, CORPORA[kind])  # built on first use: only the kind asked for
     inside = None if cities is None else corpus.in_cities(cities)
     if kind == "PILOT":
         return corpus.best_from(inside if inside is not None else corpus.items, min_score, first)
