@@ -416,21 +416,22 @@ ANALYSIS_FIELDS = frozenset(camel(name) for name in AnalysisQuery._meta.fields)
 """The root fields answered from the analysis read model (roleMap, overlaps, decisions, ...)."""
 
 
-def _root_fields(
-    document: DocumentNode, selection_set: SelectionSetNode, seen: frozenset = frozenset()
-) -> set[str]:
+def _root_fields(document: DocumentNode, selection_set: SelectionSetNode) -> set[str]:
     """The names of the root fields an operation selects, through fragments too."""
-    found: set[str] = set()
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            found.add(selection.name.value)
-        elif isinstance(selection, InlineFragmentNode):
-            found |= _root_fields(document, selection.selection_set, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                found |= _root_fields(document, fragment.selection_set, seen | {selection.name.value})
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo = [selection_set]
+    while todo:
+        for selection in todo.pop().selections:
+            if isinstance(selection, FieldNode):
+                found.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                todo.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                if selection.name.value in fragments:
+                    todo.append(fragments[selection.name.value].selection_set)
     return found
 
 

@@ -241,6 +241,15 @@ def _service_use(reader, service: Record, props: dict, relation: str, day: date)
     }
 
 
+def _page_of(items: list, page: int, size: int) -> tuple[list, int, int, int]:
+    """Page `page` (from 1, brought into range) of `items` by `size`: its items, the page, the
+    number of pages (at least 1) and the index of its first item."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * size
+    return items[first : first + size], page, pages, first
+
+
 def _anchor(node_id: str) -> str:
     return node_id.replace(":", "-")
 
@@ -255,10 +264,7 @@ def role_map(reader: Reader, city_id: str, in_house_name: str, page: int = 1) ->
     legend counts the whole map."""
     record = reader.city(city_id)
     every = queries.role_map(reader.index, city_id, ROLE_MAP_OFFERED)
-    pages = max(1, -(-len(every) // ROLE_MAP_ROWS))
-    page = min(max(page, 1), pages)
-    first = (page - 1) * ROLE_MAP_ROWS
-    rows = every[first : first + ROLE_MAP_ROWS]
+    rows, page, pages, first = _page_of(every, page, ROLE_MAP_ROWS)
     service_ids = {s for r in rows for c in r.cells for s in c.services}
     pilot_ids = {p for r in rows for c in r.cells for p in c.pilots}
     services = reader.nodes("Service", service_ids)
@@ -527,9 +533,7 @@ def procurement(
     listed = index.memo(
         ("decisions", repr(sorted(filters.items()))), lambda: closeout.decisions(index, **filters)
     )
-    pages = max(1, -(-len(listed) // DECISIONS_PAGE))
-    page = min(max(page, 1), pages)
-    decisions = listed[(page - 1) * DECISIONS_PAGE : page * DECISIONS_PAGE]
+    decisions, page, pages, _ = _page_of(listed, page, DECISIONS_PAGE)
     decision_ids = [d["id"] for d in decisions]
     pilot_of = {
         d: edges[0][0]["id"]
