@@ -17,9 +17,9 @@ machine does weighs on both alike. A call that has used `--budget` seconds (defa
 stops there after at least 3 timed runs; the table says which. The statements come from the
 registry (`rolemap.graph.statements.STATEMENTS`), so the table follows whatever texts it holds:
 
-- id lookups: `node.get.<Label>` with 1 id and with 20 ids, `key.get` (1 and 20 unique values),
+- id lookups: `node.get.<Label>` and `node.brief.<Label>` with 1 id and with 20 ids, `key.get` (1 and 20 unique values),
   `apikey.get` (1 id, as every authenticated request), `registry.head`;
-- hops: every `rel.out.*` and `rel.in.*` with 1 id (the id of median degree among those with
+- hops: every `rel.out.*` and `rel.in.*` (and `link.*`, the same with neighbour ids) with 1 id (the id of median degree among those with
   neighbours) and with 20 ids (spread over those with neighbours; ids without any fill up when there
   are fewer than 20);
 - lists: `list.page.*` first page (`after` "") and a later page (`after` the middle id of the label),
@@ -146,7 +146,9 @@ def classify() -> tuple[list[str], dict[str, list[str]]]:
             skipped["whole-label reads for the analysis projection"].append(name)
         elif name.startswith(("node.count.",)) or name in ("apikey.all", "apikey.admins"):
             skipped["not per request (import and start-up checks, the admin key listing)"].append(name)
-        elif name.startswith(("node.get.", "rel.out.", "rel.in.", "list.")) or name in (
+        elif name.startswith(
+            ("node.get.", "node.brief.", "rel.out.", "rel.in.", "link.", "list.")
+        ) or name in (
             "key.get",
             "apikey.get",
             "registry.head",
@@ -284,14 +286,14 @@ def plan(names: list[str], data: Data, combos: int, search: str) -> tuple[list[C
         return {a: value(label, a) for a in active}
 
     for name in names:
-        if name.startswith("node.get."):
-            label = name.removeprefix("node.get.")
+        if name.startswith(("node.get.", "node.brief.")):
+            label = name.split(".", 2)[2]
             ids = data.ids.get(label, [])
             cases.append(Case(name, "×1", {"ids": [data.one(label)]}, "id lookups"))
             cases.append(
                 Case(name, f"×{MANY}", {"ids": fill(spread(ids, MANY), ids, MANY, label)}, "id lookups")
             )
-        elif name.startswith(("rel.out.", "rel.in.")):
+        elif name.startswith(("rel.out.", "rel.in.", "link.out.", "link.in.")):
             _, direction, key = name.split(".", 2)
             one, many = data.hop_ids(key, direction)
             cases.append(Case(name, "×1", {"ids": one}, "hops"))

@@ -16,8 +16,11 @@ NESTED = """{
             services(first: 3) { totalCount } }
           capabilities(first: 5) { edges { node { name } } } } } } } } } } } }
 }"""
-# cities page, pilots, services, vendor, vendor.services, capabilities: one statement each level.
-EXPECTED = 6
+# Each level reads its ids (the cities' page, then the links of each hop), then the records of
+# those ids, as much of them as the selection needs (here names: `node.brief.*`): 2 statements for
+# cities, pilots, services, the vendor and capabilities. The vendor's services give their
+# totalCount from the links alone: 1.
+EXPECTED = 11
 
 
 def registry_of(n_cities: int) -> dict:
@@ -56,3 +59,43 @@ def test_total_count_on_a_top_level_list_costs_one_statement(api, store):
     import_bundle(store, registry_of(3))
     assert api.statements("{ cities { edges { node { id } } } }") == 1
     assert api.statements("{ cities { totalCount edges { node { id } } } }") == 2
+
+
+def test_records_are_read_only_as_far_as_the_selection_needs(api, store, monkeypatch):
+    """Ids alone need no record; names need only the brief (`node.brief.*`); any other field, also
+    one asked for through a fragment, the whole record."""
+    import_bundle(store, registry_of(2))
+    names: list[str] = []
+    read = store.read
+    monkeypatch.setattr(store, "read", lambda name, params=None: names.append(name) or read(name, params))
+
+    def records_read(query: str) -> tuple[dict, list[str]]:
+        names.clear()
+        data = api(query)
+        return data, sorted(n for n in names if n.startswith("node."))
+
+    data, read_ = records_read(
+        "{ cities { edges { node { id pilots { totalCount edges { node { id } } } } } } }"
+    )
+    assert read_ == []
+    assert data["cities"]["edges"][0]["node"]["pilots"]["totalCount"] == 2
+
+    brief = '{ cities { edges { node { name(lang: "sv") pilots { edges { node { title } } } } } } }'
+    data, read_ = records_read(brief)
+    assert read_ == ["node.brief.City", "node.brief.Pilot"]
+    assert data["cities"]["edges"][1]["node"]["name"] == "City 1"
+    assert data["cities"]["edges"][1]["node"]["pilots"]["edges"][0]["node"]["title"] == "Pilot 1.0"
+
+    whole = """{ cities { edges { node { ...C } } } }
+      fragment C on City { name kind pilots { edges { node { ... on Pilot { title status } } } } }"""
+    data, read_ = records_read(whole)
+    assert read_ == ["node.get.City", "node.get.Pilot"]
+    city = data["cities"]["edges"][1]["node"]
+    assert (city["name"], city["kind"]) == ("City 1", "MUNICIPALITY")
+    assert city["pilots"]["edges"][0]["node"] == {"title": "Pilot 1.0", "status": "PROPOSED"}
+
+    data, read_ = records_read(
+        '{ service(id: "Service:s000-0") { id vendor { id } } nope: service(id: "Service:x") { id } }'
+    )
+    assert data == {"service": {"id": "Service:s000-0", "vendor": {"id": "Vendor:v000"}}, "nope": None}
+    assert read_ == ["node.brief.Service"]  # an id alone still proves the node is there

@@ -427,7 +427,7 @@ def test_an_internal_error_is_logged_with_the_request_id_and_masked_for_the_clie
     def broken(self, *args, **kwargs):
         raise RuntimeError("Binder exception: MATCH (n:Secret) in /srv/rolemap/data.lbug")
 
-    monkeypatch.setattr(Graph, "page", broken)
+    monkeypatch.setattr(Graph, "page_ids", broken)  # what a list reads first
     with caplog.at_level(logging.ERROR, logger="rolemap"):
         response = api.client.post(
             "/graphql", json={"query": "{ cities { totalCount } }"}, headers={"x-request-id": "req-42"}

@@ -20,10 +20,7 @@ import orjson
 from graphql import (
     DocumentNode,
     ExecutionResult,
-    FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
-    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
@@ -56,6 +53,7 @@ from .context import Context
 from .logs import RequestIds, log, masked
 from .requests import RequestError, parse_json, read_json
 from .schema import schema
+from .selections import field_names
 from .trust import change_json
 from .types import camel
 
@@ -419,20 +417,7 @@ ANALYSIS_FIELDS = frozenset(camel(name) for name in AnalysisQuery._meta.fields)
 def _root_fields(document: DocumentNode, selection_set: SelectionSetNode) -> set[str]:
     """The names of the root fields an operation selects, through fragments too."""
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    found: set[str] = set()
-    seen: set[str] = set()
-    todo = [selection_set]
-    while todo:
-        for selection in todo.pop().selections:
-            if isinstance(selection, FieldNode):
-                found.add(selection.name.value)
-            elif isinstance(selection, InlineFragmentNode):
-                todo.append(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-                seen.add(selection.name.value)
-                if selection.name.value in fragments:
-                    todo.append(fragments[selection.name.value].selection_set)
-    return found
+    return field_names([selection_set], fragments)
 
 
 def _is_mutation(operation: OperationDefinitionNode) -> bool:

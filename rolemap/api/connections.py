@@ -81,6 +81,29 @@ def page_of_list(items: list[Any], first: int | None, after: str | None, key=Non
     return Page(rest[:limit], len(rest) > limit, bool(after_id), total, key)
 
 
+async def page_of_links(
+    links: list[tuple[str, Any]],
+    first: int | None,
+    after: str | None,
+    load: Callable[[list[str]], Awaitable[list[Any]]],
+    item: Callable[[Any, Any], Any],
+) -> Page:
+    """A page of an id-ordered list of (id, what the link carries) whose records are read for
+    the page only: `load(ids)` gives them in order (None for one gone meanwhile, left out), and
+    `item(record, carried)` makes each item. Pages and cursors as `page_of_list`'s."""
+    limit = check_first(first)
+    after_id = decode_cursor(after)
+    rest = [link for link in links if link[0] > after_id] if after_id else links
+    shown = rest[:limit]
+    found = await load([node_id for node_id, _ in shown])
+    items = [item(r, carried) for r, (_, carried) in zip(found, shown, strict=True) if r is not None]
+
+    async def total() -> int:
+        return len(links)
+
+    return Page(items, len(rest) > limit, bool(after_id), total, lambda item: item["id"])
+
+
 def page_in_order(items: list[Any], first: int | None, after: str | None, key) -> Page:
     """A page of a list in its own order (not by id): the cursor is the last item's id, found again
     by position."""

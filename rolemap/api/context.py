@@ -17,9 +17,10 @@ from aiodataloader import DataLoader
 from ..analysis.index import IndexCache, RegistryIndex
 from ..config import Settings
 from ..domain.actors import ANONYMOUS, Actor
-from ..graph.access import Edge, Graph, Record
+from ..graph.access import Edge, Graph, Link, Record
 from ..graph.store import Store
 from ..registry import Registry
+from .needs import BRIEF, FULL, ID
 
 
 class Context:
@@ -40,9 +41,9 @@ class Context:
         self._index: RegistryIndex | None = None
         self._index_lock = threading.Lock()
         self.graph = Graph(store.read)
-        self._nodes: dict[str, DataLoader] = {}
+        self._nodes: dict[tuple[str, str], DataLoader] = {}
         self._remembered: dict[str, Record] = {}
-        self._related: dict[tuple[str, str, str, str], DataLoader] = {}
+        self._related: dict[tuple[str, ...], DataLoader] = {}
 
     def index(self) -> RegistryIndex:
         """The analysis index for this request: the head is checked once per request, and again
@@ -56,22 +57,31 @@ class Context:
         """Run blocking store work off the event loop."""
         return await asyncio.to_thread(fn, *args)
 
-    def node_loader(self, label: str) -> DataLoader:
-        if label not in self._nodes:
+    def node_loader(self, label: str, level: str = FULL) -> DataLoader:
+        """Records of `label` by id: whole ones, or (BRIEF) only their id and name."""
+        key = (label, level)
+        if key not in self._nodes:
+            read = self.graph.briefs if level == BRIEF else self.graph.nodes
 
             async def batch(ids: list[str]) -> list[Record | None]:
-                found = await self.call(self.graph.nodes, label, ids)
+                found = await self.call(read, label, ids)
                 return [found.get(i) for i in ids]
 
-            self._nodes[label] = DataLoader(batch)
-        return self._nodes[label]
+            self._nodes[key] = DataLoader(batch)
+        return self._nodes[key]
 
     def related_loader(self, rel: str, src: str, dst: str, direction: str) -> DataLoader:
-        key = (rel, src, dst, direction)
+        return self._hop_loader(self.graph.related, rel, src, dst, direction)
+
+    def links_loader(self, rel: str, src: str, dst: str, direction: str) -> DataLoader:
+        return self._hop_loader(self.graph.links, rel, src, dst, direction)
+
+    def _hop_loader(self, hop, rel: str, src: str, dst: str, direction: str) -> DataLoader:
+        key = (hop.__name__, rel, src, dst, direction)
         if key not in self._related:
 
-            async def batch(ids: list[str]) -> list[list[Edge]]:
-                found = await self.call(self.graph.related, rel, src, dst, direction, ids)
+            async def batch(ids: list[str]) -> list[list]:
+                found = await self.call(hop, rel, src, dst, direction, ids)
                 return [found.get(i, []) for i in ids]
 
             self._related[key] = DataLoader(batch)
@@ -85,8 +95,24 @@ class Context:
     def recall(self, node_id: str) -> Record | None:
         return self._remembered.get(node_id)
 
-    async def node(self, label: str, node_id: str) -> Record | None:
-        return await self.node_loader(label).load(node_id)
+    async def node(self, label: str, node_id: str, level: str = FULL) -> Record | None:
+        """The record of `node_id` (None when there is none), as much of it as `level` says; at
+        least its brief, which tells whether it exists."""
+        return await self.node_loader(label, BRIEF if level == ID else level).load(node_id)
 
     async def edges(self, rel: str, src: str, dst: str, direction: str, node_id: str) -> list[Edge]:
+        """Every neighbour's record, with the relationship's properties (one statement a level)."""
         return await self.related_loader(rel, src, dst, direction).load(node_id)
+
+    async def links(self, rel: str, src: str, dst: str, direction: str, node_id: str) -> list[Link]:
+        """Every neighbour's id, with the relationship's properties: for a connection, which then
+        reads only its page's records (`records`)."""
+        return await self.links_loader(rel, src, dst, direction).load(node_id)
+
+    async def records(self, label: str, ids: list[str], level: str = FULL) -> list[Record | None]:
+        """The records of `ids` in their order (None for a node gone meanwhile), batched with
+        every other load of `label` at this depth of the query; as much of each as `level` says
+        (`needs`): for ID, which the ids of links answer, no statement."""
+        if level == ID:
+            return [{"id": node_id, "_label": label} for node_id in ids]
+        return await self.node_loader(label, level).load_many(ids) if ids else []

@@ -14,6 +14,7 @@ from ..registry import OPERATIONS
 from .analysis import AnalysisMutation, AnalysisQuery
 from .connections import Page, check_first, connection, decode_cursor, paged
 from .mutations import Mutation
+from .needs import level, node_level, selected
 from .trust import TrustMutation, TrustQuery
 from .types import (
     CONNECTIONS,
@@ -48,7 +49,9 @@ def listing(label: str, doc: str, **filters):
         if values.get("cityId") is not None:  # a region lists its members' too
             values["cityId"] = await info.context.call(graph.with_members, values["cityId"])
         after_id = decode_cursor(after)
-        rows = await info.context.call(graph.page, label, values, after_id, limit + 1)
+        ids = await info.context.call(graph.page_ids, label, values, after_id, limit + 1)
+        found = await info.context.records(label, ids[:limit], node_level(info, label))
+        rows = [row for row in found if row is not None]
 
         async def total() -> int:
             return await info.context.call(graph.count, label, values)
@@ -62,7 +65,7 @@ def listing(label: str, doc: str, **filters):
                 for field, counts in zip(facet_fields(label), found, strict=True)
             ]
 
-        return Page(rows[:limit], len(rows) > limit, bool(after_id), total, lambda r: r["id"], facets)
+        return Page(rows, len(ids) > limit, bool(after_id), total, lambda r: r["id"], facets)
 
     return paged(
         lambda: LIST_CONNECTIONS.get(label) or CONNECTIONS[label],
@@ -110,7 +113,7 @@ def single(label: str):
     async def resolve(root, info, id):
         if label_of(id) != label:
             return None
-        return await info.context.node(label, id)
+        return await info.context.node(label, id, level(info, label, selected(info)))
 
     return graphene.Field(
         lambda: TYPES[label], id=graphene.ID(required=True), resolver=resolve, description=f"A {label} by id."
@@ -170,7 +173,7 @@ class Query(AnalysisQuery, TrustQuery, graphene.ObjectType):
         label = label_of(id)
         if label is None:
             raise GraphQLError(f"{id!r} is not a rolemap id (expected Label:slug)")
-        return await info.context.node(label, id)
+        return await info.context.node(label, id, level(info, label, selected(info)))
 
 
 class RootMutation(Mutation, AnalysisMutation, TrustMutation, graphene.ObjectType):

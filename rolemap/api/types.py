@@ -1,6 +1,7 @@
 """GraphQL object types. Every relationship is navigable both ways; every to-many field is a
 connection (except `Pilot.decisions`, a plain list, newest first). Fields resolve through the
-request's DataLoaders, so siblings at one depth share one statement.
+request's DataLoaders, so siblings at one depth share one statement: a hop reads the neighbours'
+ids, and then their records as far as the selection needs them (`needs`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from graphene.types.resolver import set_default_resolver
 from ..domain import pilots
 from ..domain.i18n import localized
 from ..graph import schema as gs
-from .connections import connection, page_of_list, paged
+from .connections import connection, page_of_links, page_of_list, paged
+from .needs import level, node_level, reads, selected
 
 CityKind = graphene.Enum("CityKind", [(k, k) for k in gs.CITY_KINDS])
 NeedStatus = graphene.Enum("NeedStatus", [(k, k) for k in gs.NEED_STATUSES])
@@ -47,6 +49,7 @@ def _record_resolver(attname, default_value, root, info, **args):
     return getattr(root, attname, default_value)
 
 
+_record_resolver.record_property = camel  # what it reads of a record (`needs`): one property
 set_default_resolver(_record_resolver)
 
 
@@ -55,11 +58,24 @@ def changes_page(found: list[dict], first: int | None, after: str | None):
     return page_of_list(sorted(found, key=lambda c: c["id"]), first, after)
 
 
+@reads("id")
 async def _history(record, info, first=None, after=None):
     if record["_label"] == "Change":
         return changes_page([], first, after)
-    edges = await info.context.edges("TOUCHED", "Change", record["_label"], "in", record["id"])
-    return changes_page([node for node, _ in edges], first, after)
+    links = await info.context.links("TOUCHED", "Change", record["_label"], "in", record["id"])
+    return await linked_page(info, "Change", links, first, after)  # change ids sort by revision
+
+
+def _with_edge(node: dict, props: dict) -> dict:
+    return {**node, "_edge": props} if props else node
+
+
+async def linked_page(info, label: str, links: list, first, after):
+    """A connection's page of `links` (neighbour ids with the relationship's properties, by id):
+    only the page's records are read, and only as much of them as the selection needs (none
+    when ids answer it, e.g. `totalCount` alone)."""
+    load = functools.partial(info.context.records, label, level=node_level(info, label))
+    return await page_of_links(links, first, after, load, _with_edge)
 
 
 class Node(graphene.Interface):
@@ -83,6 +99,7 @@ class Node(graphene.Interface):
 def text(field: str, required: bool = False):
     """A localised text field: `name(lang: "sv")` falls back to the default text."""
 
+    @reads(field, *(f"{field}_{lang}" for lang in gs.LANGUAGES))
     def resolve(record, info, lang=None):
         return localized(record, field, lang)
 
@@ -95,12 +112,15 @@ def text(field: str, required: bool = False):
 
 
 def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str | None = None):
-    """A connection over one relationship, loaded for all parents in one statement."""
+    """A connection over one relationship: the links of all parents at one depth in one
+    statement, then the records of their pages in one more (`linked_page`)."""
 
+    label = dst if direction == "out" else src
+
+    @reads("id")
     async def resolve(record, info, first=None, after=None):
-        edges = await info.context.edges(rel, src, dst, direction, record["id"])
-        items = [{**node, "_edge": props} if props else node for node, props in edges if not rejected(props)]
-        return page_of_list(items, first, after)
+        links = await info.context.links(rel, src, dst, direction, record["id"])
+        return await linked_page(info, label, [link for link in links if not rejected(link[1])], first, after)
 
     return paged(
         lambda: _CONNECTIONS[conn or target],
@@ -114,9 +134,14 @@ def rejected(props: dict) -> bool:
 
 
 def to_one(target: str, rel: str, src: str, dst: str, direction: str):
+    label = dst if direction == "out" else src
+
+    @reads("id")
     async def resolve(record, info):
-        edges = await info.context.edges(rel, src, dst, direction, record["id"])
-        return edges[0][0] if edges else None
+        links = await info.context.links(rel, src, dst, direction, record["id"])
+        if not links:
+            return None
+        return (await info.context.records(label, [links[0][0]], level(info, label, selected(info))))[0]
 
     return graphene.Field(lambda: TYPES[target], resolver=resolve)
 
@@ -145,18 +170,15 @@ class City(graphene.ObjectType):
     stances = to_many("Capability", "STANCE", "City", "Capability", "out", conn="CapabilityStance")
 
     @staticmethod
+    @reads("id")
     async def resolve_services(record, info, first=None, after=None):
         ctx = info.context
-        used = await ctx.edges("USES", "City", "Service", "out", record["id"])
-        operated = await ctx.edges("OPERATES", "City", "Service", "out", record["id"])
-        items = {
-            node["id"]: {**node, "_edge": {**props, "relation": "USES"}}
-            for node, props in used
-            if not rejected(props)
-        }
-        for node, _ in operated:
-            items.setdefault(node["id"], {**node, "_edge": {"relation": "OPERATES"}})
-        return page_of_list(sorted(items.values(), key=lambda n: n["id"]), first, after)
+        used = await ctx.links("USES", "City", "Service", "out", record["id"])
+        operated = await ctx.links("OPERATES", "City", "Service", "out", record["id"])
+        links = {node_id: {**props, "relation": "USES"} for node_id, props in used if not rejected(props)}
+        for node_id, _ in operated:
+            links.setdefault(node_id, {"relation": "OPERATES"})
+        return await linked_page(info, "Service", sorted(links.items()), first, after)
 
 
 class Goal(graphene.ObjectType):
@@ -240,6 +262,7 @@ class Vendor(graphene.ObjectType):
         return bool(record.get("illustrative"))
 
     @staticmethod
+    @reads("id")
     async def resolve_track(record, info):
         return await _analysis_types().vendor_track(info, record["id"])
 
@@ -333,10 +356,12 @@ class Pilot(graphene.ObjectType):
         return [node for node, _ in edges]
 
     @staticmethod
+    @reads("id")
     async def resolve_decision(record, info):
         return pilots.current_decision(await Pilot._decisions(record, info))
 
     @staticmethod
+    @reads("id")
     async def resolve_decisions(record, info):
         found = await Pilot._decisions(record, info)
         return sorted(found, key=lambda d: (d["decidedAt"], d["id"]), reverse=True)

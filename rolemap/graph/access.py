@@ -22,6 +22,8 @@ Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 Record = dict[str, Any]
 Edge = tuple[Record, dict[str, Any]]
 """A neighbour record and the relationship's properties."""
+Link = tuple[str, dict[str, Any]]
+"""A neighbour's id and the relationship's properties."""
 
 
 def now() -> datetime:
@@ -104,6 +106,14 @@ class Graph:
         rows = self.run(f"node.get.{label}", {"ids": ids})
         return {row["n"]["id"]: record(label, row["n"]) for row in rows}
 
+    def briefs(self, label: str, ids: Iterable[str]) -> dict[str, Record]:
+        """Partial records: only the id and name (or title) of each node (`schema.BRIEF`)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        rows = self.run(f"node.brief.{label}", {"ids": ids})
+        return {row["id"]: {**row, "_label": label} for row in rows}
+
     def node(self, label: str, node_id: str) -> Record | None:
         return self.nodes(label, [node_id]).get(node_id)
 
@@ -111,26 +121,45 @@ class Graph:
         self, rel: str, src: str, dst: str, direction: str, ids: Iterable[str]
     ) -> dict[str, list[Edge]]:
         """Neighbours of each id across `rel`: `out` from a `src` node, `in` to a `dst` node."""
+        label = dst if direction == "out" else src
+        found = self._hop("rel", rel, src, dst, direction, ids, lambda node: record(label, node))
+        for edges in found.values():  # each id's neighbours by id, as connections page them
+            edges.sort(key=lambda edge: edge[0]["id"])
+        return found
+
+    def links(
+        self, rel: str, src: str, dst: str, direction: str, ids: Iterable[str]
+    ) -> dict[str, list[Link]]:
+        """As `related`, with the neighbours' ids instead of their records."""
+        found = self._hop("link", rel, src, dst, direction, ids, lambda node_id: node_id)
+        for links in found.values():
+            links.sort(key=lambda link: link[0])
+        return found
+
+    def _hop(self, kind, rel, src, dst, direction, ids, make) -> dict[str, list]:
         ids = list(dict.fromkeys(ids))
-        out: dict[str, list[Edge]] = defaultdict(list)
+        out: dict[str, list] = defaultdict(list)
         if not ids:
             return out
-        label = dst if direction == "out" else src
-        for row in self.run(f"rel.{direction}.{rel_key(rel, src, dst)}", {"ids": ids}):
+        names = RELS[rel].prop_names
+        for row in self.run(f"{kind}.{direction}.{rel_key(rel, src, dst)}", {"ids": ids}):
             if row["node"] is None:  # an id with no neighbour (or no node) across `rel`
                 continue
-            props = {p: row[p] for p in RELS[rel].prop_names}
-            out[row["key"]].append((record(label, row["node"]), props))
-        for edges in out.values():  # each id's neighbours by id, as connections page them
-            edges.sort(key=lambda edge: edge[0]["id"])
+            out[row["key"]].append((make(row["node"]), {p: row[p] for p in names}))
         return out
 
     def page(self, label: str, filters: dict[str, Any], after: str, limit: int) -> list[Record]:
+        """The records of `page_ids`, in order."""
+        ids = self.page_ids(label, filters, after, limit)
+        found = self.nodes(label, ids)
+        return [found[i] for i in ids if i in found]
+
+    def page_ids(self, label: str, filters: dict[str, Any], after: str, limit: int) -> list[str]:
+        """The first `limit` ids after `after` of the `label` nodes the filters keep, by id."""
         active = active_filters(label, filters)
         params = {name: filters[name] for name in active}
         params.update(after=after, limit=limit)
-        rows = self.run(list_name(label, active), params)
-        return [record(label, row["n"]) for row in rows]
+        return [row["id"] for row in self.run(list_name(label, active), params)]
 
     def count(self, label: str, filters: dict[str, Any]) -> int:
         active = active_filters(label, filters)

@@ -276,6 +276,13 @@ ID_PREFIX_SEPARATOR = ":"
 """Ids look like `City:oulu`: the label before the separator lets `node(id:)` find the table."""
 
 
+BRIEF = {
+    label: ("id", *(p for p in node.prop_names if p.split("_")[0] in ("name", "title")))
+    for label, node in NODES.items()
+}
+"""What most lists show of each label: its id, and its name or title in every language."""
+
+
 def change_id(revision: int) -> str:
     """`Change:000000000042`: zero-padded, so ids sort in revision order."""
     return f"Change:{revision:012d}"

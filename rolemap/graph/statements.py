@@ -13,7 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from .schema import DATE, FLOAT, INT, INTERNAL, LANGUAGES, NODES, RELS, STRINGS, TIMESTAMP, NodeType, RelType
+from .schema import (
+    BRIEF,
+    DATE,
+    FLOAT,
+    INT,
+    INTERNAL,
+    LANGUAGES,
+    NODES,
+    RELS,
+    STRINGS,
+    TIMESTAMP,
+    NodeType,
+    RelType,
+)
 
 DIALECTS = ("ladybug", "neo4j")
 
@@ -63,6 +76,10 @@ def _node_statements(node: NodeType) -> None:
     label = node.label
     names = node.prop_names
     register(f"node.get.{label}", f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n")
+    # What most lists show of a node, its id and name: a fraction of the whole record's cost (20
+    # vendors at M: 0.55 ms whole, 0.18 ms so).
+    columns = ", ".join(f"n.{name} AS {name}" for name in BRIEF[label])
+    register(f"node.brief.{label}", f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN {columns}")
     register(f"node.all.{label}", f"MATCH (n:{label}) RETURN n ORDER BY n.id")
     register(f"node.count.{label}", f"MATCH (n:{label}) RETURN count(n) AS count")
     register(f"node.delete_all.{label}", f"MATCH (n:{label}) DETACH DELETE n")
@@ -98,6 +115,19 @@ def _rel_statements(rel: RelType) -> None:
             f"rel.in.{key}",
             f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
             f"RETURN id AS key, a AS node{cols}",
+        )
+        # The same hops with the neighbours' ids only: a connection pages those, then reads just
+        # its page's records by id (a city's 150 pilots for a page of 20 were 4.6 ms whole at M,
+        # 1.0 ms as ids).
+        register(
+            f"link.out.{key}",
+            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
+            f"RETURN id AS key, b.id AS node{cols}",
+        )
+        register(
+            f"link.in.{key}",
+            f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
+            f"RETURN id AS key, a.id AS node{cols}",
         )
         register(
             f"rel.all.{key}",
@@ -289,12 +319,11 @@ def _compose(spec: ListSpec, active: tuple[str, ...], count: bool) -> str:
     if count:
         parts.append(f"RETURN count({distinct}n) AS count")
     else:
-        # The keyset orders ids only, and the page's records are then read by primary key: sorting
-        # whole records made LadybugDB carry every property of every item through the sort.
-        parts.append(
-            f"WITH {distinct}n.id AS id ORDER BY id LIMIT $limit "
-            f"MATCH (n:{spec.label} {{id: id}}) RETURN n ORDER BY n.id"
-        )
+        # The keyset gives ids only; the page's records are then read by primary key, as much of
+        # them as the caller needs (sorting whole records made LadybugDB carry every property of
+        # every item through the sort; reading them here, 3.3 ms for a page of 20 services at M
+        # against 1.5 ms for the ids).
+        parts.append(f"RETURN {distinct}n.id AS id ORDER BY id LIMIT $limit")
     return " ".join(parts)
 
 
