@@ -13,7 +13,6 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import CoroutineType
 from typing import Any
 
 import orjson
@@ -50,6 +49,7 @@ from . import limits
 from .analysis import REVIEW_FILTERS, AnalysisQuery
 from .auth import TokenBackend, refused
 from .context import Context
+from .execution import Execution, is_awaitable
 from .logs import RequestIds, log, masked
 from .requests import RequestError, parse_json, read_json
 from .schema import schema
@@ -389,7 +389,8 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
             context_value=context,
             variable_values=params.get("variables"),
             operation_name=params.get("operationName"),
-            is_awaitable=_is_awaitable,
+            is_awaitable=is_awaitable,
+            execution_context_class=Execution,
         )
         if asyncio.iscoroutine(result):
             result = await result
@@ -399,15 +400,6 @@ async def _run(params: dict[str, Any], request: Request, media: str, context: Co
         return await executed()
     # Its answer may have thousands of fields: resolved on the analyses' own loop, not this one.
     return await context.index_cache.pool.loop.run(executed)
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple, date, datetime})
-
-
-def _is_awaitable(value: Any) -> bool:
-    """graphql-core asks this of every field's value, twice: the common plain values answer at
-    once (the resolvers here return coroutines, never old-style generator coroutines)."""
-    return type(value) not in _PLAIN and (type(value) is CoroutineType or hasattr(value, "__await__"))
 
 
 ANALYSIS_FIELDS = frozenset(camel(name) for name in AnalysisQuery._meta.fields)
