@@ -29,7 +29,7 @@ from graphql import (
 )
 from graphql.pyutils import Path
 
-from .types import _record_resolver
+from .needs import default_read
 
 _PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple, date, datetime})
 
@@ -78,13 +78,8 @@ def _leaf(parent_type: GraphQLObjectType, name: str) -> _Leaf | None:
     """How to answer `name` on `parent_type` at once, when the default resolver answers it with a
     scalar or an enum; None otherwise."""
     field = parent_type.fields.get(name)
-    resolve = field.resolve if field is not None else None
-    if not isinstance(resolve, functools.partial) or resolve.func is not _record_resolver:
+    read = default_read(field.resolve) if field is not None else None
+    named = get_named_type(field.type) if read else None
+    if named is None or not is_leaf_type(named):
         return None
-    named = get_named_type(field.type)
-    if not is_leaf_type(named):
-        return None
-    attname = resolve.args[0]
-    return _Leaf(
-        _record_resolver.record_property(attname), attname, named.serialize, not is_non_null_type(field.type)
-    )
+    return _Leaf(*read, named.serialize, not is_non_null_type(field.type))

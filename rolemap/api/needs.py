@@ -68,6 +68,17 @@ def _reads(resolve) -> frozenset[str] | None:
     declared = getattr(resolve, "reads", None)
     if declared is not None:
         return declared
-    if isinstance(resolve, functools.partial) and getattr(resolve.func, "record_property", False):
-        return frozenset({resolve.func.record_property(resolve.args[0])})
+    default = default_read(resolve)
+    return frozenset({default[0]}) if default else None
+
+
+def default_read(resolve) -> tuple[str, str] | None:
+    """(the record property, the object attribute) a field's resolver reads when it is graphene's
+    default resolver bound to the field (the one `types` sets, marked with `record_property`);
+    None for any other resolver."""
+    if isinstance(resolve, functools.partial):
+        property_of = getattr(resolve.func, "record_property", None)
+        if property_of is not None:
+            attname = resolve.args[0]
+            return property_of(attname), attname
     return None
