@@ -15,6 +15,7 @@ from graphene.types.resolver import set_default_resolver
 from ..domain import pilots
 from ..domain.i18n import localized
 from ..graph import schema as gs
+from ..graph.access import far_end
 from .connections import connection, page_of_links, page_of_list, paged
 from .needs import level, node_level, reads, selected
 
@@ -115,7 +116,7 @@ def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str
     """A connection over one relationship: the links of all parents at one depth in one
     statement, then the records of their pages in one more (`linked_page`)."""
 
-    label = dst if direction == "out" else src
+    label = far_end(src, dst, direction)
 
     @reads("id")
     async def resolve(record, info, first=None, after=None):
@@ -134,7 +135,7 @@ def rejected(props: dict) -> bool:
 
 
 def to_one(target: str, rel: str, src: str, dst: str, direction: str):
-    label = dst if direction == "out" else src
+    label = far_end(src, dst, direction)
 
     @reads("id")
     async def resolve(record, info):

@@ -30,6 +30,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def far_end(src: str, dst: str, direction: str) -> str:
+    """The label of the neighbours a hop reaches: `dst` going `out` of a `src` node, else `src`."""
+    return dst if direction == "out" else src
+
+
 def record(label: str, node: dict[str, Any]) -> Record:
     """A node as a record with every declared property (Neo4j omits null ones)."""
     out = {p: node.get(p) for p in NODES[label].prop_names}
@@ -121,7 +126,7 @@ class Graph:
         self, rel: str, src: str, dst: str, direction: str, ids: Iterable[str]
     ) -> dict[str, list[Edge]]:
         """Neighbours of each id across `rel`: `out` from a `src` node, `in` to a `dst` node."""
-        label = dst if direction == "out" else src
+        label = far_end(src, dst, direction)
         found = self._hop("rel", rel, src, dst, direction, ids, lambda node: record(label, node))
         for edges in found.values():  # each id's neighbours by id, as connections page them
             edges.sort(key=lambda edge: edge[0]["id"])

@@ -106,29 +106,21 @@ def _rel_statements(rel: RelType) -> None:
         # MATCH, LadybugDB plans it as a join against the whole relationship table instead: 25×
         # slower at M, and growing with the registry (benchmarks/statements.py). The reader orders
         # each id's neighbours (Graph.related): a sort in the statement cost more than the hop.
-        register(
-            f"rel.out.{key}",
-            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
-            f"RETURN id AS key, b AS node{cols}",
-        )
-        register(
-            f"rel.in.{key}",
-            f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
-            f"RETURN id AS key, a AS node{cols}",
-        )
-        # The same hops with the neighbours' ids only: a connection pages those, then reads just
-        # its page's records by id (a city's 150 pilots for a page of 20 were 4.6 ms whole at M,
-        # 1.0 ms as ids).
-        register(
-            f"link.out.{key}",
-            f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
-            f"RETURN id AS key, b.id AS node{cols}",
-        )
-        register(
-            f"link.in.{key}",
-            f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
-            f"RETURN id AS key, a.id AS node{cols}",
-        )
+        #
+        # `rel.*` return the neighbour's node; `link.*` its id only: a connection pages those, then
+        # reads just its page's records by id (a city's 150 pilots for a page of 20 were 4.6 ms
+        # whole at M, 1.0 ms as ids).
+        for kind, shown in (("rel", ""), ("link", ".id")):
+            register(
+                f"{kind}.out.{key}",
+                f"UNWIND $ids AS id MATCH (a:{src} {{id: id}}) OPTIONAL MATCH (a)-[r:{rel.type}]->(b:{dst}) "
+                f"RETURN id AS key, b{shown} AS node{cols}",
+            )
+            register(
+                f"{kind}.in.{key}",
+                f"UNWIND $ids AS id MATCH (b:{dst} {{id: id}}) OPTIONAL MATCH (a:{src})-[r:{rel.type}]->(b) "
+                f"RETURN id AS key, a{shown} AS node{cols}",
+            )
         register(
             f"rel.all.{key}",
             f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) "
