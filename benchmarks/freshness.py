@@ -27,13 +27,17 @@ A real `rolemap serve` process answers on a free loopback port with an ADMIN key
    its requests is attributed to what ran on the first connection during it: the target is on those
    that overlapped a first-after-write analysis.
 4. The server's VmRSS is sampled every `--rss-every` seconds throughout; its VmHWM is read at the end.
+5. Restart: the server is stopped (it saves its analysis read model as it stops: see
+   rolemap/analysis/checkpoint.py) and started again on the same store, and its first analysis is
+   timed again. The first start, on a copy nothing has served before, builds the read model from
+   the store; the restart is the start of a server on an existing store, which the target is about.
 
 `--write-minutes` (or Ctrl-C during the writes) stops writing early; the figures then cover the writes
 made. The server is stopped at the end however the run ends, and the copy of the store removed.
 
 Prints the table and the targets (ok/MISSED): first analysis after a write p50 ≤ 100 ms and ≤ 2× warm;
 trivial requests p99 ≤ 20 ms while analyses run; server RSS ≤ 1 GB (the target is for M); the first
-analysis answered within 5 s of starting the server. Any failed
+analysis answered within 5 s of starting the server again on the same store. Any failed
 request, write or read, stops the run with the first error (exit status 1): it is a bug in this script
 or in the server. Times are figures, not assertions; the server and this script share the machine.
 """
@@ -391,6 +395,25 @@ def measure_startup(api: Api, base: str, started: float) -> dict[str, float]:
         flush=True,
     )
     return {"first_analysis_s": first, "ready_s": ready}
+
+
+def measure_restart(sup: Supervisor, db: Path, server, key: str, args) -> dict[str, float]:
+    """Stop the server (it saves its analysis read model as it stops) and start it again on the same
+    store: the start of a server on an existing store, which the start-up target is about."""
+    began = time.monotonic()
+    sup.stop(server, timeout=120)
+    stop_s = time.monotonic() - began
+    started = time.monotonic()
+    base, again = start_rolemap(sup, db, timeout=args.start_timeout)
+    api = Api(base, key, args.timeout)
+    try:
+        print("restart: ", end="")
+        figures = measure_startup(api, base, started)
+    finally:
+        api.close()
+    figures.update(stop_s=stop_s, rss_mb=proc_status_mb(again.pid) or math.nan)
+    sup.stop(again)
+    return figures
 
 
 def discover(api: Api, rng: random.Random, decisions: int, city_count: int, pool: int) -> World:
@@ -756,6 +779,7 @@ def run(sup: Supervisor, args, work: Path) -> int:
         rss.stop()
         api.close()
     hwm = proc_status_mb(server.pid, "VmHWM") or 0.0
+    restart = measure_restart(sup, db, server, key, args)
     if not trivial.samples:
         raise Failed("the trivial client recorded no request")
     groups = attribute(trivial.samples, intervals)
@@ -866,11 +890,16 @@ def run(sup: Supervisor, args, work: Path) -> int:
             f"stopped by {stopped} after {len(done)} of the {len(plan)} writes planned: the figures cover those"
         )
 
+    print(
+        f"start-up: first start (nothing saved yet) {startup['first_analysis_s']:,.1f} s to the first analysis; "
+        f"restart on the same store {restart['first_analysis_s']:,.1f} s (stopping took {restart['stop_s']:,.1f} s, "
+        f"saving the read model; VmRSS once ready {restart['rss_mb']:,.0f} MB)"
+    )
     targets.append(
         (
-            f"first analysis ≤ {TARGET_FIRST_ANALYSIS_S:.0f} s after starting the server",
-            startup["first_analysis_s"] <= TARGET_FIRST_ANALYSIS_S,
-            f"{startup['first_analysis_s']:,.1f} s",
+            f"first analysis ≤ {TARGET_FIRST_ANALYSIS_S:.0f} s after starting the server (an existing store)",
+            restart["first_analysis_s"] <= TARGET_FIRST_ANALYSIS_S,
+            f"{restart['first_analysis_s']:,.1f} s",
         )
     )
 

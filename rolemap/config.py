@@ -160,6 +160,9 @@ class Settings:
     """Threads that run analyses (their own pool: plain reads never queue behind them)."""
     analysis_timeout_seconds: float = 30.0
     """An analysis request still running after this long is answered with a TIMEOUT error."""
+    analysis_saved: str = "auto"
+    """Where the analyses' read model is saved between runs (analysis/checkpoint.py): a file path,
+    "off", or "auto": beside the embedded store's file, and nowhere on Neo4j."""
     cooling_off_months: int = 12
     max_pilot_months: int = 24
     """A pilot with no end date owes a decision once it has run this long (NO_END_DATE)."""
@@ -207,6 +210,7 @@ class Settings:
             analysis_timeout_seconds=_int(
                 env, "ANALYSIS_TIMEOUT_SECONDS", int(cls.analysis_timeout_seconds), 1, 3600
             ),
+            analysis_saved=get("ANALYSIS_SAVED", cls.analysis_saved),
             cooling_off_months=_int(env, "COOLING_OFF_MONTHS", cls.cooling_off_months, 0, 120),
             max_pilot_months=_int(env, "MAX_PILOT_MONTHS", cls.max_pilot_months, 1, 240),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", cls.max_body_bytes, 1_024, 1_073_741_824),

@@ -211,7 +211,7 @@ class Registry:
             return result
 
         try:
-            return self.store.write(unit)
+            return self.store.write(unit, recorded=True)
         except DuplicateKeyError as exc:
             # Another transaction got there first (the checks above ran before it committed).
             field = DUPLICATE_FIELDS.get(exc.prop, exc.prop)

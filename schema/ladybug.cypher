@@ -11,7 +11,7 @@ CREATE NODE TABLE IF NOT EXISTS Service(id STRING PRIMARY KEY, createdAt TIMESTA
 CREATE NODE TABLE IF NOT EXISTS Pilot(id STRING PRIMARY KEY, createdAt TIMESTAMP, updatedAt TIMESTAMP, source STRING, title STRING, description STRING, status STRING, startDate DATE, endDate DATE, budgetEur DOUBLE, startedAt TIMESTAMP, endedAt TIMESTAMP, cancelledAt TIMESTAMP, cancelReason STRING, successCriteria STRING, title_fi STRING, title_sv STRING, title_en STRING, description_fi STRING, description_sv STRING, description_en STRING);
 CREATE NODE TABLE IF NOT EXISTS Change(id STRING PRIMARY KEY, createdAt TIMESTAMP, updatedAt TIMESTAMP, source STRING, revision INT64, actorId STRING, actorName STRING, actorRole STRING, operation STRING, nodeIds STRING[], fields STRING);
 CREATE NODE TABLE IF NOT EXISTS Decision(id STRING PRIMARY KEY, createdAt TIMESTAMP, updatedAt TIMESTAMP, source STRING, outcome STRING, rationale STRING, lessons STRING[], nextSteps STRING[], decidedBy STRING, decidedById STRING, decidedAt TIMESTAMP, results STRING, procurementRef STRING);
-CREATE NODE TABLE IF NOT EXISTS Registry(id STRING PRIMARY KEY, revision INT64);
+CREATE NODE TABLE IF NOT EXISTS Registry(id STRING PRIMARY KEY, revision INT64, token STRING);
 CREATE NODE TABLE IF NOT EXISTS Key(id STRING PRIMARY KEY, node STRING);
 CREATE NODE TABLE IF NOT EXISTS ApiKey(id STRING PRIMARY KEY, name STRING, role STRING, cityId STRING, vendorId STRING, hash STRING, createdAt TIMESTAMP, createdBy STRING, revokedAt TIMESTAMP);
 CREATE REL TABLE IF NOT EXISTS PART_OF(FROM City TO City);

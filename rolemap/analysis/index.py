@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from sys import intern
 from typing import Any, TypeVar
 
@@ -41,6 +42,7 @@ from ..graph.schema import LANGUAGES, REGISTRY_HEAD, change_id, label_of
 from ..graph.statements import rel_key
 from ..graph.store import Store
 from ..workers import AnalysisPool, unhurried
+from . import checkpoint
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -95,18 +97,25 @@ def _texts(node: dict, *fields: str) -> list[str]:
     return [node.get(f"{f}{suffix}") or "" for f in fields for suffix in ("", *(f"_{x}" for x in LANGUAGES))]
 
 
+def _neighbours() -> defaultdict[str, set[str]]:
+    return defaultdict(set)
+
+
 def _adjacency() -> defaultdict[str, defaultdict[str, set[str]]]:
-    return defaultdict(lambda: defaultdict(set))
+    return defaultdict(_neighbours)  # a named factory, so an index can be saved (checkpoint.py)
 
 
-def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
+def read_snapshot(
+    store: Store,
+) -> tuple[int, bool, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
     """Every node and edge the index needs, as of one revision, in one read transaction.
 
     LadybugDB gives a read transaction a snapshot; Neo4j reads committed data as it goes. So the
     head is read before and after: the same revision both times means no write committed in
     between, and the rows are exactly that revision. Under a steady stream of writes, the last
     attempt is kept, stamped with the revision it started from (so the next request catches up),
-    and `RegistryIndex` drops any edge whose end it did not read."""
+    and `RegistryIndex` drops any edge whose end it did not read. The flag says whether the rows
+    are exactly that revision."""
 
     def work(run) -> tuple[int, int, dict, dict]:
         first = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
@@ -119,7 +128,7 @@ def read_snapshot(store: Store) -> tuple[int, dict[str, list[dict]], dict[tuple[
         first, last, nodes, edges = store.snapshot(work)
         if first == last:
             break
-    return first, nodes, edges
+    return first, first == last, nodes, edges
 
 
 class _Spelling(Mapping):
@@ -146,6 +155,9 @@ class RegistryIndex:
 
     def __init__(self) -> None:
         self.revision = 0
+        self.exact = True
+        """Built from rows that are exactly `revision` (see `read_snapshot`): only such an index is
+        saved (checkpoint.py)."""
         self.records: dict[str, dict] = {}
         """Whole records of the small, often-named labels: analyses name them without a statement."""
         self.names: dict[str, str] = {}
@@ -177,11 +189,27 @@ class RegistryIndex:
         self._popular: dict[str, Any] = {}
         self._views: dict[tuple[date | None, bool], DayView] = {}
 
+    def __getstate__(self) -> dict:
+        """What a saved read model keeps (analysis/checkpoint.py): the projection, today's
+        rankings and today's corpora; not the day views (they are made again on demand) nor the
+        lock. Take it while nothing changes the index (`IndexCache.save` holds the write lock)."""
+        state = dict(self.__dict__)
+        del state["_corpus_lock"]
+        state["_views"] = {}
+        day = today()
+        state["_corpora"] = {key: c for key, c in self._corpora.items() if key == (key[0], day, False)}
+        state["_popular"] = self._popular if self._popular.get("day") == day else {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._corpus_lock = threading.Lock()
+
     # Building ---------------------------------------------------------------------------------
     @classmethod
     def load(cls, store: Store) -> RegistryIndex:
         index = cls()
-        index.revision, nodes, edges = read_snapshot(store)
+        index.revision, index.exact, nodes, edges = read_snapshot(store)
         for label, rows in nodes.items():
             for node in rows:
                 index.add_node(label, node)
@@ -825,8 +853,14 @@ class IndexCache:
     Analyses read under `reading()`; following the change log changes the index in place, so it
     waits for them (and new ones wait for it). A rebuild makes a new index and swaps it in."""
 
-    def __init__(self, store: Store, workers: int = 2, timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self, store: Store, workers: int = 2, timeout_seconds: float = 30.0, saved: Path | None = None
+    ) -> None:
         self.store = store
+        self.saved = saved
+        """Where the index is saved, to start from at the next start (see checkpoint.py)."""
+        self._saved_as: tuple[str, int] | None = None
+        """The token and revision last saved or loaded: nothing new to save when they are current."""
         self._index: RegistryIndex | None = None
         self._rw = ReadWriteLock()
         self._build = threading.Lock()
@@ -853,6 +887,7 @@ class IndexCache:
 
         def build() -> None:
             try:
+                loaded = self._load()
                 view = self.get().at(today())
                 with self.reading():  # what the first overlaps, prior-art and role map would build
                     for corpus in (view.service_corpus, view.pilot_corpus):
@@ -863,6 +898,8 @@ class IndexCache:
                 # walked them, about 130 ms every 20 requests at M (a nested read's p99 155 ms,
                 # 42 ms frozen).
                 gc.freeze()
+                if not loaded:  # so that the next start need not build it again
+                    self.save()
                 self.failure = None
             except Exception as exc:  # readiness says so; the next start or analysis tries again
                 log.warning("building the analysis read model failed: %s", exc)
@@ -871,6 +908,41 @@ class IndexCache:
                 self._started = False
 
         self.pool.submit(build)
+
+    def _load(self) -> bool:
+        """Start from the saved index when this registry can trust it (checkpoint.py); it then
+        follows the change log to the head like any index."""
+        if self.saved is None:
+            return False
+        index = checkpoint.load(self.saved, self.store)
+        if index is None:
+            return False
+        with self._build:
+            if self._index is not None:  # an analysis built one meanwhile
+                return False
+            self._index = index
+            self._saved_as = (self.store.identity()[1], index.revision)
+        gc.freeze()
+        return True
+
+    def save(self) -> bool:
+        """Save the index as of the registry's head, for the next start (checkpoint.py): at start
+        after a build, and when the server stops. False when there is nothing to save, or nothing
+        new. Analyses wait meanwhile (about 3 s at scale M): the index must hold still."""
+        if self.saved is None or self._index is None:
+            return False
+        self.get()  # caught up first: what the next start needs is the newest revision
+        with self._build, self._rw.write():
+            index = self._index
+            revision, token = self.store.identity()
+            if index is None or not index.exact or index.revision != revision:
+                return False  # not exactly the head (a write came meanwhile): the older file stays
+            if self._saved_as == (token, revision):
+                return False
+            checkpoint.save(self.saved, index, self.store, token)
+            self._saved_as = (token, revision)
+        log.info("analysis read model saved to %s (revision %d)", self.saved, revision)
+        return True
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` on an analysis thread, within the analysis timeout."""

@@ -33,7 +33,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..analysis import report
+from ..analysis import checkpoint, report
 from ..analysis.index import IndexCache
 from ..analysis.tables import decisions_table, role_map_table
 from ..bundle import bundle_text, export_bundle
@@ -97,7 +97,12 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
     settings = replace(settings or Settings(), **changes)
     public_read, oidc = settings.public_read, settings.oidc
     registry = Registry(store)
-    index = IndexCache(store, settings.analysis_workers, settings.analysis_timeout_seconds)
+    index = IndexCache(
+        store,
+        settings.analysis_workers,
+        settings.analysis_timeout_seconds,
+        saved=checkpoint.path_for(settings.analysis_saved, store),
+    )
 
     async def analysed(fn, *args, **kwargs):
         """`fn` on the registry as of today, on an analysis thread within the analysis timeout."""
@@ -252,6 +257,10 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
             yield
         finally:
             index.pool.shutdown()
+            try:  # the next start begins from here (analysis/checkpoint.py)
+                await asyncio.to_thread(index.save)
+            except Exception as exc:  # the store may be gone already: the next start builds
+                log.warning("could not save the analysis read model: %s", exc)
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store

@@ -128,6 +128,17 @@ class Corpus:
             if item is not None:
                 self._add(item)
 
+    def __getstate__(self) -> dict:
+        """For a saved read model (analysis/checkpoint.py): everything but the lock."""
+        with self._matrices_lock:
+            state = dict(self.__dict__)
+        del state["_matrices_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._matrices_lock = threading.Lock()
+
     @property
     def size(self) -> int:
         return len(self.items)

@@ -237,7 +237,11 @@ the bump takes the node's write lock, so writes are serialised in revision order
 and any instance knows with one cheap read whether the registry changed since it last looked."""
 
 INTERNAL: dict[str, tuple[Prop, ...]] = {
-    "Registry": (Prop("id", STRING, unique=True), Prop("revision", INT)),
+    # `token`: the identity of the registry's history, drawn at random when the head is created and
+    # drawn again by every write that leaves no change record (an import, an upgrade, a wipe). Two
+    # stores with the same token and revision hold the same registry, so what an instance derived
+    # from one revision (the analyses' saved read model) can be trusted for the other.
+    "Registry": (Prop("id", STRING, unique=True), Prop("revision", INT), Prop("token", STRING)),
     # One `Key` per value of a unique property other than `id`: its id is "<Label>.<prop>=<value>"
     # and `node` the id of the node holding it. The id is a primary key (LadybugDB) or carries a
     # uniqueness constraint (Neo4j), so two transactions can never both claim a value, and a

@@ -17,6 +17,7 @@ properties plus `_label`; timestamps are timezone-aware UTC datetimes on both ba
 from __future__ import annotations
 
 import re
+import secrets
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +28,13 @@ from .statements import STATEMENTS
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+
+def new_token() -> str:
+    """A registry history's identity (see schema.INTERNAL["Registry"])."""
+    return secrets.token_hex(16)
+
+
 Run = Callable[..., list[Row]]
 
 
@@ -86,13 +94,19 @@ class Store:
         """`work(run)` in one read transaction; `run(name, params)` runs a named statement in it."""
         raise NotImplementedError
 
-    def write(self, work: Callable[[Tx], T], retry: bool = True) -> T:
+    def write(self, work: Callable[[Tx], T], retry: bool = True, recorded: bool = False) -> T:
         """`work(tx)` as one transaction that first bumps the registry's revision. `retry=False`
-        for a bulk load: a transient failure is reported, not run again from the start."""
+        for a bulk load: a transient failure is reported, not run again from the start.
+        `recorded`: `work` writes the change record of its revision (the registry's use cases do);
+        any other write (an import, an upgrade) starts a new history: the registry's token is
+        drawn again in the same transaction (see schema.INTERNAL["Registry"])."""
 
         def unit(tx: Tx) -> tuple[T, int]:
             tx.revision = tx.run("registry.bump", {"id": REGISTRY_HEAD})[0]["revision"]
-            return work(tx), tx.revision
+            result = work(tx)
+            if not recorded:
+                tx.run("registry.retoken", {"id": REGISTRY_HEAD, "token": new_token()})
+            return result, tx.revision
 
         result, revision = self._transaction(unit, retry)
         with self._count_lock:
@@ -107,10 +121,19 @@ class Store:
         """The registry's current revision, read from the graph (one statement)."""
         return self.read("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
 
+    def identity(self) -> tuple[int, str]:
+        """The registry's revision and the token of its history (one statement): equal pairs from
+        two stores mean the same registry."""
+        row = self.read("registry.identity", {"id": REGISTRY_HEAD})[0]
+        return row["revision"], row["token"]
+
     def apply_schema(self) -> None:
-        """Create tables, constraints and indexes if missing, and the registry head."""
+        """Create tables, constraints and indexes if missing, and the registry head (with its
+        token: a head made by an earlier rolemap gets one now)."""
         self._apply_ddl()
-        self._transaction(lambda tx: tx.run("registry.init", {"id": REGISTRY_HEAD}))
+        token = new_token()
+        self._transaction(lambda tx: tx.run("registry.init", {"id": REGISTRY_HEAD, "token": token}))
+        self._transaction(lambda tx: tx.run("registry.token", {"id": REGISTRY_HEAD, "token": token}))
         self.revision = self.head()
         from .upgrade import upgrade
 
