@@ -404,13 +404,17 @@ def measure_restart(sup: Supervisor, db: Path, server, key: str, args) -> dict[s
     sup.stop(server, timeout=120)
     stop_s = time.monotonic() - began
     started = time.monotonic()
-    base, again = start_rolemap(sup, db, timeout=args.start_timeout)
+    base, again = start_rolemap(sup, db, timeout=args.start_timeout, name="rolemap-restart")
     api = Api(base, key, args.timeout)
     try:
         print("restart: ", end="")
         figures = measure_startup(api, base, started)
     finally:
         api.close()
+    for child in (server, again):  # whether the model was saved, and loaded or built again
+        for line in Path(child.log).read_text(errors="replace").splitlines():
+            if "analysis read model" in line:
+                print(f"  {child.name}: {line.strip()[:300]}")
     figures.update(stop_s=stop_s, rss_mb=proc_status_mb(again.pid) or math.nan)
     sup.stop(again)
     return figures

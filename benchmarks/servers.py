@@ -260,14 +260,15 @@ def start_rolemap(
     port: int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    name: str = "rolemap-serve",
 ) -> tuple[str, Child]:
     """`rolemap serve --no-seed` on 127.0.0.1 over the embedded store `db`: its base URL once
-    /healthz answers, and the child (stopped with the supervisor)."""
+    /healthz answers, and the child (stopped with the supervisor; its output in NAME.log)."""
     import urllib.request
 
     port = port or free_port()
     child = sup.start(
-        "rolemap-serve",
+        name,
         [str(ROLEMAP_CLI), "serve", "--no-seed", "--host", "127.0.0.1", "--port", str(port)],
         env={"ROLEMAP_STORE": "ladybug", "ROLEMAP_DB": str(db), **(env or {})},
     )

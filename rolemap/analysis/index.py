@@ -887,7 +887,6 @@ class IndexCache:
 
         def build() -> None:
             try:
-                loaded = self._load()
                 view = self.get().at(today())
                 with self.reading():  # what the first overlaps, prior-art and role map would build
                     for corpus in (view.service_corpus, view.pilot_corpus):
@@ -898,7 +897,7 @@ class IndexCache:
                 # walked them, about 130 ms every 20 requests at M (a nested read's p99 155 ms,
                 # 42 ms frozen).
                 gc.freeze()
-                if not loaded:  # so that the next start need not build it again
+                if self._saved_as is None:  # built from the store: the next start need not be
                     self.save()
                 self.failure = None
             except Exception as exc:  # readiness says so; the next start or analysis tries again
@@ -909,21 +908,14 @@ class IndexCache:
 
         self.pool.submit(build)
 
-    def _load(self) -> bool:
-        """Start from the saved index when this registry can trust it (checkpoint.py); it then
-        follows the change log to the head like any index."""
-        if self.saved is None:
-            return False
-        index = checkpoint.load(self.saved, self.store)
-        if index is None:
-            return False
-        with self._build:
-            if self._index is not None:  # an analysis built one meanwhile
-                return False
-            self._index = index
+    def _load(self) -> RegistryIndex | None:
+        """The saved index, when this registry can trust it (checkpoint.py); it then follows the
+        change log to the head like any index. Called by `get`, holding the build lock."""
+        index = checkpoint.load(self.saved, self.store) if self.saved is not None else None
+        if index is not None:
             self._saved_as = (self.store.identity()[1], index.revision)
-        gc.freeze()
-        return True
+            gc.freeze()  # as after a build
+        return index
 
     def save(self) -> bool:
         """Save the index as of the registry's head, for the next start (checkpoint.py): at start
@@ -961,8 +953,10 @@ class IndexCache:
         index = self._index
         if index is not None and index.revision >= head:
             return index
-        with self._build:  # one thread catches up, the others wait for it
+        with self._build:  # one thread catches up (or loads, or builds), the others wait for it
             index = self._index
+            if index is None:  # at first use: begin from the saved one, if it can be trusted
+                index = self._index = self._load()
             if index is not None and index.revision < head:
                 with self._rw.write():
                     followed = self._follow(index, head)
