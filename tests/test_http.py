@@ -216,6 +216,40 @@ def test_what_the_background_build_keeps_is_left_out_of_garbage_collections(lady
         cache.pool.shutdown()
 
 
+def test_a_request_and_a_write_leave_nothing_for_the_garbage_collector(api):
+    """What a request loaded is freed once it is answered, and the analyses' view of the registry
+    once a write replaces it. A reference cycle would keep them until a full collection, which the
+    server makes rare (cli.py): at scale M, a role map with its cells' services and pilots left
+    12,000 futures, each holding a record."""
+    import gc
+    from collections import Counter
+
+    import_bundle(api.store, seed_bundle(default_seed_dir()))
+    city = api("{ cities(first: 1) { edges { node { id } } } }")["cities"]["edges"][0]["node"]["id"]
+    role_map = """query($c: ID!) { roleMap(cityId: $c) { rows { capability { name }
+      cells { role vendor { name } services { id name } pilots { id title } } } } }"""
+    nested = """query($c: ID!) { city(id: $c) { name pilots(first: 5) { edges { node { title
+      services(first: 5) { edges { node { name vendor { name } } } } } } } } }"""
+    write = """mutation { createTheme(input: {name: "Garbage-free"}) { errors { code } } }"""
+    api(role_map, c=city)
+    api(nested, c=city)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        api(role_map, c=city)
+        api(nested, c=city)
+        assert api(write)["createTheme"]["errors"] == []
+        api(role_map, c=city)  # the view before the write is dropped for a new one
+        gc.collect()
+        kinds = Counter(type(o).__name__ for o in gc.garbage)
+        records = sum(isinstance(o, dict) and "_label" in o for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    left = {k: n for k, n in kinds.items() if k in ("Context", "DataLoader", "DayView", "_Filtered")}
+    assert not left and not records, (left, records, kinds.most_common(10))
+
+
 def test_an_analysis_past_its_time_is_a_timeout_error_and_reads_go_on(ladybug_store, monkeypatch):
     """Analyses run on their own threads: a stuck one answers TIMEOUT at the deadline, and plain
     reads meanwhile are answered at once."""

@@ -507,11 +507,17 @@ class DayView:
         self.kept = day == today() and not verified_only
         """Today's registry: its rankings and corpora are kept, and followed change by change."""
         self._memo: dict[tuple, Any] = {}
+        # The filters below hold the index and the day, never the view: a view that held itself
+        # would outlive the next write until a full garbage collection (which are rare: cli.py).
+        lifecycle = self.service_lifecycle
+
+        def active(service: str) -> bool:
+            return lifecycle[service] == "ACTIVE"
 
         def current_use(city: str, service: str) -> bool:
             since = index.uses_since.get((city, service))
             until = index.uses_until.get((city, service))
-            return (not since or since <= day) and (not until or day < until) and self._active(service)
+            return (not since or since <= day) and (not until or day < until) and active(service)
 
         def taken(pilot: str, decision: str) -> bool:
             return index.decisions[decision]["decidedAt"].date() <= day
@@ -521,12 +527,12 @@ class DayView:
 
         out = {
             "USES": lambda c, s: current_use(c, s),
-            "OPERATES": lambda c, s: self._active(s),
+            "OPERATES": lambda c, s: active(s),
             "DECIDED": taken,
         }
         into = {
             "USES": lambda s, c: current_use(c, s),
-            "OPERATES": lambda s, c: self._active(s),
+            "OPERATES": lambda s, c: active(s),
             "DECIDED": lambda d, p: taken(p, d),
         }
         if verified_only:

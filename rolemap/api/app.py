@@ -131,7 +131,10 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
         context = Context(store, registry, index, settings, actor=request.user.actor)
-        return await _run(params, request, media, context)
+        try:
+            return await _run(params, request, media, context)
+        finally:
+            context.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -45,6 +45,15 @@ class Context:
         self._remembered: dict[str, Record] = {}
         self._related: dict[tuple[str, ...], DataLoader] = {}
 
+    def close(self) -> None:
+        """Let go of the request's loaders when it has been answered. Each loader's batch function
+        holds this context, which holds the loaders: without this, every record the request loaded
+        waited for a full garbage collection (at scale M, a role map with its cells' services and
+        pilots left 12,000 futures, each holding a record)."""
+        self._nodes.clear()
+        self._related.clear()
+        self._remembered.clear()
+
     def index(self) -> RegistryIndex:
         """The analysis index for this request: the head is checked once per request, and again
         only when this request's own mutations moved it."""
