@@ -196,10 +196,14 @@ class RegistryIndex:
         state = dict(self.__dict__)
         del state["_corpus_lock"]
         state["_views"] = {}
-        day = today()
-        state["_corpora"] = {key: c for key, c in self._corpora.items() if key == (key[0], day, False)}
-        state["_popular"] = self._popular if self._popular.get("day") == day else {}
+        state["_corpora"] = self.todays_corpora()
+        state["_popular"] = self._popular if self._popular.get("day") == today() else {}
         return state
+
+    def todays_corpora(self) -> dict[tuple[str, date | None, bool], overlap.Corpus]:
+        """The corpora kept and followed for today (not the verified-only ones, nor other days')."""
+        day = today()
+        return {key: corpus for key, corpus in self._corpora.items() if key == (key[0], day, False)}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -937,6 +941,8 @@ class IndexCache:
                 return False  # not exactly the head (a write came meanwhile): the older file stays
             if self._saved_as == (token, revision):
                 return False
+            for corpus in index.todays_corpora().values():  # as the next analysis would
+                corpus.matrices()
             checkpoint.save(self.saved, index, self.store, token)
             self._saved_as = (token, revision)
         log.info("analysis read model saved to %s (revision %d)", self.saved, revision)
