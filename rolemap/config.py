@@ -152,7 +152,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     seed_dir: Path | None = None
-    read_pool: int = 4
+    read_pool: int = 2
+    """Embedded store: connections for concurrent reads. Each keeps memory of its own inside
+    LadybugDB: at scale M, 4 connections took about 90 MB more than 2 (benchmarks/freshness.py),
+    for no more reads per second on 2 cores (two servers side by side under wrk, 16 connections:
+    2 and 4 within each other's noise on the nested, by-id and capability queries)."""
     db_buffer_mb: int = 0
     """Embedded store: the most memory its page cache and query working space may take; 0 leaves
     it to LadybugDB (most of the machine's memory, used as needed)."""
