@@ -375,16 +375,11 @@ class RegistryIndex:
 
     def _refresh_corpora(self, touched: set[str], structural: bool) -> None:
         """Keep today's corpora, scoring again only the items the changes touch; drop the rest."""
-        kept = {}
-        day = today()
-        for key, corpus in self._corpora.items():
-            kind, on, verified = key
-            if structural or on != day or verified:
-                continue
+        kept = {} if structural else self.todays_corpora()
+        for (kind, day, _), corpus in kept.items():
             view = self.at(day)
             affected = view.affected(touched)[kind]
             corpus.update({i: view.item(kind, i) for i in affected})
-            kept[key] = corpus
         self._corpora = kept
 
     def corpus(self, kind: str, view: DayView) -> overlap.Corpus:
