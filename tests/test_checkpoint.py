@@ -145,3 +145,14 @@ def test_the_registry_token_changes_only_with_a_write_without_a_change_record(st
     assert store.identity() == (revision + 1, token)
     store.write(lambda tx: None)  # no change record: a new history
     assert store.identity()[1] != token
+
+
+def test_a_registry_head_from_before_tokens_gets_one_at_start(ladybug_store):
+    ladybug_store._execute(ladybug_store._writer, "MATCH (h:Registry) SET h.token = NULL", {})
+    revision = ladybug_store.identity()[0]
+    assert ladybug_store.identity()[1] is None
+    ladybug_store.apply_schema()
+    revision_after, token = ladybug_store.identity()
+    assert revision_after == revision and token and len(token) == 32
+    ladybug_store.apply_schema()
+    assert ladybug_store.identity() == (revision, token)

@@ -374,14 +374,14 @@ def active_filters(label: str, values: dict[str, object]) -> tuple[str, ...]:
 register("health.ping", "RETURN 1 AS ok")
 
 # The registry head (see schema.REGISTRY_HEAD): created once, bumped first in every write.
-register("registry.init", "MERGE (h:Registry {id: $id}) ON CREATE SET h.revision = 0, h.token = $token")
+register(
+    "registry.init",
+    "MERGE (h:Registry {id: $id}) ON CREATE SET h.revision = 0, h.token = $token "
+    "ON MATCH SET h.token = coalesce(h.token, $token)",
+)
 register("registry.head", "MATCH (h:Registry {id: $id}) RETURN h.revision AS revision")
 register("registry.identity", "MATCH (h:Registry {id: $id}) RETURN h.revision AS revision, h.token AS token")
 register("registry.retoken", "MATCH (h:Registry {id: $id}) SET h.token = $token RETURN h.token AS token")
-register(
-    "registry.token",
-    "MATCH (h:Registry {id: $id}) SET h.token = coalesce(h.token, $token) RETURN h.token AS token",
-)
 register(
     "registry.bump",
     "MATCH (h:Registry {id: $id}) SET h.revision = h.revision + 1 RETURN h.revision AS revision",

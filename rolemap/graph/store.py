@@ -131,9 +131,7 @@ class Store:
         """Create tables, constraints and indexes if missing, and the registry head (with its
         token: a head made by an earlier rolemap gets one now)."""
         self._apply_ddl()
-        token = new_token()
-        self._transaction(lambda tx: tx.run("registry.init", {"id": REGISTRY_HEAD, "token": token}))
-        self._transaction(lambda tx: tx.run("registry.token", {"id": REGISTRY_HEAD, "token": token}))
+        self._transaction(lambda tx: tx.run("registry.init", {"id": REGISTRY_HEAD, "token": new_token()}))
         self.revision = self.head()
         from .upgrade import upgrade
 
