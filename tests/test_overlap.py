@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -194,3 +195,42 @@ def test_bulk_scoring_gives_exactly_what_the_formula_says(seed, monkeypatch):
             flip = o.right in inside and o.left not in inside
             across.append(corpus.compare(corpus.items[o.right], corpus.items[o.left]) if flip else o)
     assert corpus.best_from(inside, 0.1, 20) == rank(across, 0.1, 20)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_followed_corpus_lists_holders_and_pairs_as_a_fresh_one(seed, monkeypatch):
+    """Postings are kept for the features that can pair items (and a margin), not the common ones;
+    through adds, changes and removals that move features across that bound and move the bound
+    itself (the corpus grows, then shrinks), holders, candidates and answers stay exact."""
+    import rolemap.domain.overlap as module
+
+    monkeypatch.setattr(module, "MIN_MAX_DF", 3)
+    monkeypatch.setattr(module, "MAX_DF_SHARE", 0.1)
+    rng = random.Random(seed)
+    corpus = random_corpus(seed, size=40)
+    bounds, next_id = [], 40
+    for step in range(40):
+        changed: dict[str, Item | None] = {}
+        for _ in range(rng.randint(3, 7)):
+            new = random_corpus(rng.randrange(10_000), size=1).items["S:000"]
+            if step < 20:  # growing: new items, and changes to some
+                target = f"S:{next_id:03}" if rng.random() < 0.8 else rng.choice(sorted(corpus.items))
+                next_id += 1
+                changed[target] = replace(new, id=target)
+            else:  # shrinking: removals, and changes
+                target = rng.choice(sorted(set(corpus.items) - set(changed)))
+                changed[target] = None if rng.random() < 0.7 else replace(new, id=target)
+        corpus.update(changed)
+        bounds.append((corpus.max_df, corpus._posted))
+        fresh = Corpus(corpus.items.values())
+        assert corpus.df == fresh.df
+        assert all(corpus.df[k] <= corpus._posted for k in corpus._postings)  # no common features
+        for feature in corpus.df:
+            assert corpus.holders(feature) == {
+                i for i, x in corpus.items.items() if feature in module.candidate_features(x)
+            }
+        for x in corpus.items.values():
+            assert corpus.candidates_of(x) == fresh.candidates_of(x)
+        assert corpus.best_within(None, 0.1, 50) == fresh.best_within(None, 0.1, 50)
+    assert len({posted for _, posted in bounds}) > 1  # the bound was set again as the corpus grew
+    assert bounds[-1][0] < max(max_df for max_df, _ in bounds)  # and max_df fell as it shrank

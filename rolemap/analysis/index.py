@@ -105,30 +105,27 @@ def _adjacency() -> defaultdict[str, defaultdict[str, set[str]]]:
     return defaultdict(_neighbours)  # a named factory, so an index can be saved (checkpoint.py)
 
 
-def read_snapshot(
-    store: Store,
-) -> tuple[int, bool, dict[str, list[dict]], dict[tuple[str, str, str], list[dict]]]:
-    """Every node and edge the index needs, as of one revision, in one read transaction.
+def read_snapshot(store: Store, take: Callable[[str, Any, list[dict]], None]) -> tuple[int, bool]:
+    """Every node and edge the index needs, as of one revision, in one read transaction. `take`
+    gets each label's rows (`"node", label`: the node in `n`), then each relationship's (`"rel",
+    key`): one statement's rows at a time, so no more than one label's rows are held at once.
 
     LadybugDB gives a read transaction a snapshot; Neo4j reads committed data as it goes. So the
     head is read before and after: the same revision both times means no write committed in
-    between, and the rows are exactly that revision. Under a steady stream of writes, the last
-    attempt is kept, stamped with the revision it started from (so the next request catches up),
-    and `RegistryIndex` drops any edge whose end it did not read. The flag says whether the rows
-    are exactly that revision."""
+    between, and the rows are exactly that revision. Returns that revision and whether it was
+    exact. (The caller starts again from nothing for each attempt: see `RegistryIndex.load`.)"""
 
-    def work(run) -> tuple[int, int, dict, dict]:
+    def work(run) -> tuple[int, int]:
         first = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
-        nodes = {label: [row["n"] for row in run(f"node.all.{label}")] for label in NODE_LABELS}
-        edges = {key: run(f"rel.all.{rel_key(*key)}") for key in RELS}
+        for label in NODE_LABELS:
+            take("node", label, run(f"node.all.{label}"))
+        for key in RELS:
+            take("rel", key, run(f"rel.all.{rel_key(*key)}"))
         last = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
-        return first, last, nodes, edges
+        return first, last
 
-    for _ in range(SNAPSHOT_ATTEMPTS):
-        first, last, nodes, edges = store.snapshot(work)
-        if first == last:
-            break
-    return first, first == last, nodes, edges
+    first, last = store.snapshot(work)
+    return first, first == last
 
 
 class _Spelling(Mapping):
@@ -212,16 +209,25 @@ class RegistryIndex:
     # Building ---------------------------------------------------------------------------------
     @classmethod
     def load(cls, store: Store) -> RegistryIndex:
-        index = cls()
-        index.revision, index.exact, nodes, edges = read_snapshot(store)
-        for label, rows in nodes.items():
-            for node in rows:
-                index.add_node(label, node)
-        for (rel, _, _), rows in edges.items():
-            for row in rows:
-                if row["src"] in index.names and row["dst"] in index.names:
-                    index.add_edge(rel, row["src"], row["dst"], row)
+        """Built from one snapshot (`read_snapshot`), a label or relationship at a time. Under a
+        steady stream of writes (Neo4j), the last of `SNAPSHOT_ATTEMPTS` is kept, stamped with the
+        revision it started from (so the next request catches up), without any edge whose end it
+        did not read."""
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            index = cls()
+            index.revision, index.exact = read_snapshot(store, index._take)
+            if index.exact:
+                break
         return index
+
+    def _take(self, kind: str, key, rows: list[dict]) -> None:
+        if kind == "node":
+            for row in rows:
+                self.add_node(key, row["n"])
+            return
+        for row in rows:
+            if row["src"] in self.names and row["dst"] in self.names:
+                self.add_edge(key[0], row["src"], row["dst"], row)
 
     @property
     def vendors(self) -> list[str]:

@@ -30,7 +30,7 @@ import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 WEIGHTS = {
     "capability": 0.40,
@@ -51,7 +51,7 @@ MAX_DF_SHARE = 0.01
 TEXT_REASON_TERMS = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """What the score looks at for one service, pilot or vendor."""
 
@@ -65,7 +65,7 @@ class Item:
     decision: Decision | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     id: str
     outcome: str
@@ -111,8 +111,20 @@ class Corpus:
         self.as_of = as_of
         """The day the items describe, named in place reasons."""
         self.items: dict[str, Item] = {}
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        """One copy of each set the items hold: the items of one city share their cities and
+        regions, most items of one theme their themes (`_add`). Sets no item holds any more stay
+        until the corpus is made again (the next day, or a change to regions or complements)."""
         self.df: Counter[tuple[str, str]] = Counter()
-        self._postings: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._postings: dict[tuple[str, str], set[str]] = {}
+        """Feature → the items that have it, for the features that can make candidates and those
+        near that bound: df ≤ `_posted` (see `_post`). Most of the corpus's features by count of
+        holders are common ones (a capability or word thousands of items have); they pair nothing,
+        so their holders are found by a scan on the rare occasions they are asked for."""
+        self._posted = 0
+        self._unposted: set[tuple[str, str]] = set()
+        """Features whose frequency fell back to `_posted` or below since their postings were
+        dropped: `_post` lists their holders again."""
         self._places: dict[str, set[str]] = defaultdict(set)
         """City → the items in it: a city's overlaps start from its own items."""
         self._norms: dict[str, float] = {}
@@ -127,6 +139,7 @@ class Corpus:
         for item in items:
             if item is not None:
                 self._add(item)
+        self._post()
 
     def __getstate__(self) -> dict:
         """For a saved read model (analysis/checkpoint.py): everything but the lock."""
@@ -155,10 +168,22 @@ class Corpus:
         return max(MIN_MAX_DF, int(self.size * MAX_DF_SHARE))
 
     def _add(self, item: Item) -> None:
+        shared = self._sets.setdefault
+        item = replace(
+            item,
+            capabilities=shared(item.capabilities, item.capabilities),
+            needs=shared(item.needs, item.needs),
+            themes=shared(item.themes, item.themes),
+            cities=shared(item.cities, item.cities),
+            regions=shared(item.regions, item.regions),
+        )
         self.items[item.id] = item
         for key in candidate_features(item):
             self.df[key] += 1
-            self._postings[key].add(item.id)
+            if self.df[key] <= self._posted:
+                self._postings.setdefault(key, set()).add(item.id)
+            else:
+                self._postings.pop(key, None)
         for city in item.cities:
             self._places[city].add(item.id)
 
@@ -170,10 +195,30 @@ class Corpus:
                 del self._places[city]
         for key in candidate_features(item):
             self.df[key] -= 1
-            self._postings[key].discard(item_id)
+            holders = self._postings.get(key)
+            if holders is not None:
+                holders.discard(item_id)
+            elif self.df[key] <= self._posted:
+                self._unposted.add(key)
             if not self.df[key]:
                 del self.df[key]
-                del self._postings[key]
+                self._postings.pop(key, None)
+
+    def _post(self) -> None:
+        """Keep the postings exact for every feature with df ≤ `_posted`, a bound twice `max_df`
+        when it was set: all the specific features, and those a few changes could make specific.
+        The bound is set again (and the postings listed again) only when `max_df` outgrows it."""
+        if self.max_df > self._posted:
+            self._posted = 2 * self.max_df
+            self._postings = {}
+            self._unposted = {key for key, n in self.df.items() if n <= self._posted}
+        missing = {key for key in self._unposted if 0 < self.df.get(key, 0) <= self._posted}
+        self._unposted = set()
+        if missing:  # a posting begun since (`_add`) holds some of them: the scan adds the rest
+            for item in self.items.values():
+                for key in candidate_features(item):
+                    if key in missing:
+                        self._postings.setdefault(key, set()).add(item.id)
 
     def update(self, changed: Mapping[str, Item | None]) -> None:
         """Put these items in the corpus as they are now (None: out of it)."""
@@ -188,6 +233,7 @@ class Corpus:
                 self.changed_features.update(candidate_features(item))
                 self._add(item)
             self.changed_items.add(item_id)
+        self._post()
         self.version += 1
         self._norms.clear()  # idf moved, if only a little
 
@@ -206,7 +252,13 @@ class Corpus:
 
     # Candidates -----------------------------------------------------------------------------
     def holders(self, feature: tuple[str, str]) -> set[str]:
-        return self._postings.get(feature, set())
+        """The items that have this feature: from its postings, or for a common one by a scan."""
+        found = self._postings.get(feature)
+        if found is not None:
+            return found
+        if not self.df.get(feature):
+            return set()
+        return {i for i, item in self.items.items() if has_feature(item, feature)}
 
     def candidates_of(self, item: Item) -> set[str]:
         """Ids of the corpus items that share a specific feature with `item` (not itself). A
@@ -214,9 +266,8 @@ class Corpus:
         found: set[str] = set()
         limit = self.max_df
         for key in candidate_features(item):
-            holders = self._postings.get(key)
-            if holders and len(holders) <= limit:
-                found |= holders
+            if 0 < self.df.get(key, 0) <= limit:
+                found |= self._postings[key]
         found.discard(item.id)
         return found
 
@@ -410,6 +461,11 @@ def candidate_features(item: Item) -> list[tuple[str, str]]:
         *(("n", n) for n in item.needs),
         *(("t", t) for t in item.terms),
     ]
+
+
+def has_feature(item: Item, feature: tuple[str, str]) -> bool:
+    kind, value = feature
+    return value in (item.capabilities if kind == "c" else item.needs if kind == "n" else item.terms)
 
 
 def _jaccard_reasons(kind: str, verb: str, a: frozenset[str], b: frozenset[str], name) -> list[Reason]:
