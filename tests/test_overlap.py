@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from rolemap.domain import bulk
 from rolemap.domain.overlap import WEIGHTS, Corpus, Decision, Item, rank
 
 
@@ -201,13 +202,17 @@ def test_bulk_scoring_gives_exactly_what_the_formula_says(seed, monkeypatch):
 def test_a_followed_corpus_lists_holders_and_pairs_as_a_fresh_one(seed, monkeypatch):
     """Postings are kept for the features that can pair items (and a margin), not the common ones;
     through adds, changes and removals that move features across that bound and move the bound
-    itself (the corpus grows, then shrinks), holders, candidates and answers stay exact."""
+    itself (the corpus grows, then shrinks), holders, candidates and answers stay exact, and the
+    matrices follow it all, `max_df` moving included."""
     import rolemap.domain.overlap as module
 
     monkeypatch.setattr(module, "MIN_MAX_DF", 3)
     monkeypatch.setattr(module, "MAX_DF_SHARE", 0.1)
+    monkeypatch.setattr(bulk, "MAX_OUT_OF_DATE", 100.0)  # the matrices follow every change
+    monkeypatch.setattr(bulk, "MAX_DRIFT", math.inf)
     rng = random.Random(seed)
     corpus = random_corpus(seed, size=40)
+    matrices = corpus.matrices()
     bounds, next_id = [], 40
     for step in range(40):
         changed: dict[str, Item | None] = {}
@@ -232,5 +237,26 @@ def test_a_followed_corpus_lists_holders_and_pairs_as_a_fresh_one(seed, monkeypa
         for x in corpus.items.values():
             assert corpus.candidates_of(x) == fresh.candidates_of(x)
         assert corpus.best_within(None, 0.1, 50) == fresh.best_within(None, 0.1, 50)
+    assert corpus.matrices() is matrices  # followed, never built again
     assert len({posted for _, posted in bounds}) > 1  # the bound was set again as the corpus grew
     assert bounds[-1][0] < max(max_df for max_df, _ in bounds)  # and max_df fell as it shrank
+
+
+def test_matrices_that_follow_a_growing_corpus_pair_on_features_it_made_specific(monkeypatch):
+    """A corpus that grows past a bound makes `max_df` larger: a feature three items share, too
+    common to pair them before, pairs them now, though none of the three changed."""
+    import rolemap.domain.overlap as module
+
+    monkeypatch.setattr(module, "MIN_MAX_DF", 2)
+    monkeypatch.setattr(module, "MAX_DF_SHARE", 0.1)
+    monkeypatch.setattr(bulk, "MAX_OUT_OF_DATE", 100.0)  # follow rather than build again
+    monkeypatch.setattr(bulk, "MAX_DRIFT", math.inf)
+    shared = [item(f"S:{x}", caps=["x"]) for x in "abc"]
+    corpus = Corpus(shared + [item(f"S:{i:02}", caps=[f"u{i}"]) for i in range(20)])
+    matrices = corpus.matrices()
+    assert corpus.max_df == 2 and corpus.best_within(None, 0.1, 10) == []
+    corpus.update({f"S:{i:02}": item(f"S:{i:02}", caps=[f"u{i}"]) for i in range(20, 30)})
+    assert corpus.max_df == 3 and corpus.matrices() is matrices
+    found = corpus.best_within(None, 0.1, 10)
+    assert [(o.left, o.right) for o in found] == [("S:a", "S:b"), ("S:a", "S:c"), ("S:b", "S:c")]
+    assert found == Corpus(corpus.items.values()).best_within(None, 0.1, 10)

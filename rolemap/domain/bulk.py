@@ -117,9 +117,15 @@ class Matrices:
     def follow(self, corpus: Corpus) -> bool:
         """Take in what changed in the corpus since these matrices were built: mark the rows out
         of date and bound the drift of the others. False when they should be built again."""
-        if corpus.max_df != self.max_df:
-            return False  # which features pair items has moved for features nobody changed
         out = set(corpus.changed_items)
+        if corpus.max_df != self.max_df:
+            # Which features pair items moved with the corpus's size, for features no change
+            # touched too: those with a frequency between the two bounds. Their holders' pairs go
+            # by the formula (from the postings, which list every feature that pairs now).
+            low, high = sorted((self.max_df, corpus.max_df))
+            for feature, n in corpus.df.items():
+                if low < n <= high:
+                    out |= corpus.holders(feature)
         epsilon = (
             abs(corpus.size - self.size) / (min(corpus.size, self.size) * np.log(2)) if self.size else 1.0
         )
