@@ -227,3 +227,31 @@ def test_the_matrices_follow_without_being_built_again(store):
     assert queries.overlaps(view, None, "SERVICE", 0.0, 100) == queries.overlaps(
         RegistryIndex.load(store).at(today()), None, "SERVICE", 0.0, 100
     )
+
+
+def test_small_neighbour_sets_are_shared_and_large_ones_are_a_nodes_own():
+    """Memory (issue 11): the services of one vendor hold one `{vendor}` between them; a node with
+    more than `SHARED_UP_TO` neighbours has a set of its own; removing and adding edges keeps what
+    each node reads as its neighbours exact, whichever kind it holds."""
+    from rolemap.analysis.index import SHARED_UP_TO
+
+    index = RegistryIndex()
+    for n in range(3):
+        index.add_edge("OFFERS", "Vendor:v-1", f"Service:s-{n}", {})
+    offered = index.into["OFFERS"]
+    assert offered["Service:s-0"] == {"Vendor:v-1"} and offered["Service:s-0"] is offered["Service:s-2"]
+    caps = [f"Capability:c-{n}" for n in range(SHARED_UP_TO + 2)]
+    for cap in caps:
+        index.add_edge("HAS_CAPABILITY", "Service:s-0", cap, {})
+        index.add_edge("HAS_CAPABILITY", "Service:s-1", cap, {})
+    has = index.out["HAS_CAPABILITY"]
+    assert has["Service:s-0"] == set(caps) and has["Service:s-0"] is not has["Service:s-1"]
+    index.remove_edge("HAS_CAPABILITY", "Service:s-0", caps[0])
+    assert has["Service:s-0"] == set(caps[1:]) and has["Service:s-1"] == set(caps)
+    index.remove_edge("OFFERS", "Vendor:v-1", "Service:s-1")
+    assert not offered["Service:s-1"] and offered["Service:s-2"] == {"Vendor:v-1"}
+    assert index.out["OFFERS"]["Vendor:v-1"] == {"Service:s-0", "Service:s-2"}
+    index.add_edge("OFFERS", "Vendor:v-2", "Service:s-1", {})
+    index.add_edge("OFFERS", "Vendor:v-2", "Service:s-2", {})
+    assert offered["Service:s-1"] == {"Vendor:v-2"} and offered["Service:s-2"] == {"Vendor:v-1", "Vendor:v-2"}
+    assert offered["Service:s-0"] == {"Vendor:v-1"}

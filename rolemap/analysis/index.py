@@ -80,6 +80,11 @@ are scored again whole."""
 SNAPSHOT_ATTEMPTS = 3
 MAX_BEHIND = 2000
 """Revisions an index follows change by change; further behind, it is rebuilt."""
+SHARED_UP_TO = 8
+"""A node's neighbours by one relationship, up to this many, are a frozenset shared with every
+other node that has the same ones (the services of one vendor share `{vendor}`, the needs of one
+city `{city}`); more are a set of the node's own. Either reads as a set."""
+Neighbours = frozenset[str] | set[str]
 
 
 @dataclass(frozen=True)
@@ -97,12 +102,8 @@ def _texts(node: dict, *fields: str) -> list[str]:
     return [node.get(f"{f}{suffix}") or "" for f in fields for suffix in ("", *(f"_{x}" for x in LANGUAGES))]
 
 
-def _neighbours() -> defaultdict[str, set[str]]:
-    return defaultdict(set)
-
-
-def _adjacency() -> defaultdict[str, defaultdict[str, set[str]]]:
-    return defaultdict(_neighbours)  # a named factory, so an index can be saved (checkpoint.py)
+def _adjacency() -> defaultdict[str, dict[str, Neighbours]]:
+    return defaultdict(dict)  # a named factory, so an index can be saved (checkpoint.py)
 
 
 def read_snapshot(store: Store, take: Callable[[str, Any, list[dict]], None]) -> tuple[int, bool]:
@@ -158,8 +159,8 @@ class RegistryIndex:
         self.records: dict[str, dict] = {}
         """Whole records of the small, often-named labels: analyses name them without a statement."""
         self.names: dict[str, str] = {}
-        self.node_text: dict[str, list[str]] = {}
-        self.node_words: dict[str, list[str]] = {}
+        self.node_text: dict[str, tuple[str, ...]] = {}
+        self.node_words: dict[str, tuple[str, ...]] = {}
         """The words written for `node_text`'s terms, one for one (to keep `term_words` counts)."""
         self.term_words = _Spelling()
         self.city_kind: dict[str, str] = {}
@@ -175,6 +176,7 @@ class RegistryIndex:
         self.sorted: dict[str, list[str]] = {label: [] for label in NODE_LABELS}
         self.out = _adjacency()
         self.into = _adjacency()
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
         self.uses_since: dict[tuple[str, str], date | None] = {}
         self.uses_until: dict[tuple[str, str], date | None] = {}
         self.stances: dict[tuple[str, str], list[StanceChange]] = defaultdict(list)
@@ -265,8 +267,9 @@ class RegistryIndex:
                 if self.term_words.counts[term][word] <= 0:
                     del self.term_words.counts[term][word]
             pairs = words(*_texts(node, "name", "title", "description"))
-            self.node_text[node_id] = [intern(term) for term, _ in pairs]
-            self.node_words[node_id] = [intern(word) for _, word in pairs]
+            text = self.node_text[node_id] = tuple(intern(term) for term, _ in pairs)
+            spelt = tuple(intern(word) for _, word in pairs)
+            self.node_words[node_id] = text if spelt == text else spelt  # one tuple when alike
             for term, word in pairs:
                 self.term_words.counts[term][word] += 1
         if label == "City":
@@ -298,11 +301,11 @@ class RegistryIndex:
             return
         if status == "CLAIMED":
             self.claimed.add((name, src, dst))
-        self.out[name][src].add(dst)
-        self.into[name][dst].add(src)
+        self._link(self.out[name], src, dst)
+        self._link(self.into[name], dst, src)
         if rel == "COMPLEMENTS":  # complementary is symmetric
-            self.out[name][dst].add(src)
-            self.into[name][src].add(dst)
+            self._link(self.out[name], dst, src)
+            self._link(self.into[name], src, dst)
         if rel == "USES":
             self.uses_since[src, dst] = props.get("since")
             self.uses_until[src, dst] = props.get("until")
@@ -313,12 +316,32 @@ class RegistryIndex:
 
     def remove_edge(self, rel: str, src: str, dst: str) -> None:
         name = f"{rel}>{label_of(dst)}" if rel == "ADDRESSES" else rel
-        self.out[name][src].discard(dst)
-        self.into[name][dst].discard(src)
+        self._unlink(self.out[name], src, dst)
+        self._unlink(self.into[name], dst, src)
         self.claimed.discard((name, src, dst))
         if rel == "USES":
             self.uses_since.pop((src, dst), None)
             self.uses_until.pop((src, dst), None)
+
+    def _link(self, adjacency: dict[str, Neighbours], node: str, other: str) -> None:
+        found = adjacency.get(node)
+        if isinstance(found, set):
+            found.add(other)
+        elif found is None or other not in found:
+            grown = found | {other} if found else frozenset((other,))
+            adjacency[node] = set(grown) if len(grown) > SHARED_UP_TO else self._shared(grown)
+
+    def _unlink(self, adjacency: dict[str, Neighbours], node: str, other: str) -> None:
+        found = adjacency.get(node)
+        if isinstance(found, set):
+            found.discard(other)
+        elif found and other in found:
+            adjacency[node] = self._shared(found - {other})
+
+    def _shared(self, neighbours: frozenset[str]) -> frozenset[str]:
+        """One copy of each small neighbour set (see `SHARED_UP_TO`). A set no node holds any more
+        stays until the index is built again (at start, or when too far behind)."""
+        return self._sets.setdefault(neighbours, neighbours)
 
     # Following the change log -----------------------------------------------------------------
     def apply(self, changes: list[dict], nodes: dict[str, dict]) -> None:
@@ -719,7 +742,7 @@ class DayView:
             | {t for n in needs for t in self.out["IN_THEME"].get(n, ())},
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=Counter(self.node_text.get(service, ())),
+            terms=dict(Counter(self.node_text.get(service, ()))),
         )
 
     def pilot_item(self, pilot: str) -> overlap.Item:
@@ -735,7 +758,7 @@ class DayView:
             themes=frozenset(t for n in needs for t in self.out["IN_THEME"].get(n, ())),
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=Counter(self.node_text.get(pilot, ())),
+            terms=dict(Counter(self.node_text.get(pilot, ()))),
             decision=overlap.Decision(current["id"], current["outcome"], current["rationale"])
             if current
             else None,
@@ -757,7 +780,7 @@ class DayView:
             themes=frozenset(t for i in items for t in i.themes),
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=text,
+            terms=dict(text),
         )
 
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:

@@ -29,7 +29,7 @@ _DUPLICATE = re.compile(r"duplicated primary key value (.*), which violates", re
 class LadybugStore(Store):
     dialect = "ladybug"
 
-    def __init__(self, path: Path | str, read_pool: int = 2, buffer_pool_mb: int = 0) -> None:
+    def __init__(self, path: Path | str, read_pool: int = 2, buffer_pool_mb: int = 2048) -> None:
         super().__init__()
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
