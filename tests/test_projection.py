@@ -255,3 +255,24 @@ def test_small_neighbour_sets_are_shared_and_large_ones_are_a_nodes_own():
     index.add_edge("OFFERS", "Vendor:v-2", "Service:s-2", {})
     assert offered["Service:s-1"] == {"Vendor:v-2"} and offered["Service:s-2"] == {"Vendor:v-1", "Vendor:v-2"}
     assert offered["Service:s-0"] == {"Vendor:v-1"}
+
+
+def test_a_snapshot_whose_work_runs_again_builds_the_index_once(store, monkeypatch):
+    """The Neo4j driver runs a read transaction's work again after a transient failure: the index
+    is built from the run that succeeded, not from both (stance histories, spellings and
+    relationships counted once)."""
+    import_bundle(store, seed_bundle(default_seed_dir()))
+    once = RegistryIndex.load(store)
+    snapshot = store.snapshot
+
+    def twice(work):
+        snapshot(work)  # as if the first run's commit failed
+        return snapshot(work)
+
+    monkeypatch.setattr(store, "snapshot", twice)
+    again = RegistryIndex.load(store)
+    assert once.stances and again.stances == once.stances
+    assert again.term_words.counts == once.term_words.counts
+    assert again.out == once.out and again.into == once.into
+    day = today()
+    assert answers(again.at(day)) == answers(once.at(day))

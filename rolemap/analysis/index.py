@@ -106,10 +106,15 @@ def _adjacency() -> defaultdict[str, dict[str, Neighbours]]:
     return defaultdict(dict)  # a named factory, so an index can be saved (checkpoint.py)
 
 
-def read_snapshot(store: Store, take: Callable[[str, Any, list[dict]], None]) -> tuple[int, bool]:
-    """Every node and edge the index needs, as of one revision, in one read transaction. `take`
-    gets each label's rows (`"node", label`: the node in `n`), then each relationship's (`"rel",
-    key`): one statement's rows at a time, so no more than one label's rows are held at once.
+Take = Callable[[str, Any, list[dict]], None]
+
+
+def read_snapshot(store: Store, begin: Callable[[], Take]) -> tuple[int, bool]:
+    """Every node and edge the index needs, as of one revision, in one read transaction. Each time
+    the transaction's work starts (the Neo4j driver runs it again after a transient failure),
+    `begin()` gives the `take` that receives each label's rows (`"node", label`: the node in `n`),
+    then each relationship's (`"rel", key`): one statement's rows at a time, so no more than one
+    label's rows are held at once.
 
     LadybugDB gives a read transaction a snapshot; Neo4j reads committed data as it goes. So the
     head is read before and after: the same revision both times means no write committed in
@@ -117,6 +122,7 @@ def read_snapshot(store: Store, take: Callable[[str, Any, list[dict]], None]) ->
     exact. (The caller starts again from nothing for each attempt: see `RegistryIndex.load`.)"""
 
     def work(run) -> tuple[int, int]:
+        take = begin()
         first = run("registry.head", {"id": REGISTRY_HEAD})[0]["revision"]
         for label in NODE_LABELS:
             take("node", label, run(f"node.all.{label}"))
@@ -215,10 +221,17 @@ class RegistryIndex:
         steady stream of writes (Neo4j), the last of `SNAPSHOT_ATTEMPTS` is kept, stamped with the
         revision it started from (so the next request catches up), without any edge whose end it
         did not read."""
+        made: list[RegistryIndex] = []
+
+        def begin() -> Take:
+            made[:] = [cls()]  # each run of the transaction's work fills a new index
+            return made[0]._take
+
         for _ in range(SNAPSHOT_ATTEMPTS):
-            index = cls()
-            index.revision, index.exact = read_snapshot(store, index._take)
-            if index.exact:
+            revision, exact = read_snapshot(store, begin)
+            index = made[0]
+            index.revision, index.exact = revision, exact
+            if exact:
                 break
         return index
 
