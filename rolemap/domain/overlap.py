@@ -30,7 +30,7 @@ import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 WEIGHTS = {
     "capability": 0.40,
@@ -65,6 +65,11 @@ class Item:
     """Term → count. The read model keeps these as plain dicts: a saved model loads them twice as
     fast as Counters (analysis/checkpoint.py)."""
     decision: Decision | None = None
+
+    def __reduce__(self):
+        """Pickled as a call with its fields (analysis/checkpoint.py): fewer objects for the
+        pickler to keep track of than a slotted dataclass's state."""
+        return Item, tuple(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True, slots=True)
