@@ -9,6 +9,7 @@ get is exactly what the formula says. A test checks the two agree.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -86,31 +87,39 @@ class Matrices:
         self.decided = np.array([i.decision is not None for i in items])
         # Items × the features specific enough to pair on: F·Fᵀ lists the candidate pairs.
         specific: dict[tuple[str, str], int] = {}
-        rows, cols = [], []
+        rows, cols = array("q"), array("q")
         for k, item in enumerate(items):
             for key in candidate_features(item):
                 if corpus.specific(key):
                     rows.append(k)
                     cols.append(specific.setdefault(key, len(specific)))
         shape = (len(items), max(1, len(specific)))
-        self.features = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=shape)
+        self.features = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (_numbers(rows), _numbers(cols))), shape=shape
+        )
 
     @staticmethod
     def _matrix(items, features, weight=None, counts=False, vocabulary=False):
+        """Binary and weighted items × features matrices: a cell is 1, and count × weight. The
+        entries are gathered in typed arrays (not lists of Python numbers: a hundred bytes an
+        entry, over a million entries at M), and each feature's weight is computed once."""
         vocab: dict[str, int] = {}
-        rows, cols, values, weights = [], [], [], []
+        rows, cols, amounts = array("q"), array("q"), array("d")
         for k, item in enumerate(items):
             found = features(item)
             for feature in sorted(found):
-                column = vocab.setdefault(feature, len(vocab))
                 rows.append(k)
-                cols.append(column)
-                count = found[feature] if counts else 1
-                values.append(1.0)
-                weights.append(count * (weight(feature) if weight else 1.0))
+                cols.append(vocab.setdefault(feature, len(vocab)))
+                if counts:
+                    amounts.append(found[feature])
         shape = (len(items), max(1, len(vocab)))
-        binary = sparse.csr_matrix((values, (rows, cols)), shape=shape)
-        weighted = sparse.csr_matrix((weights, (rows, cols)), shape=shape)
+        rows, cols = _numbers(rows), _numbers(cols)
+        ones = np.ones(len(rows))
+        binary = sparse.csr_matrix((ones, (rows, cols)), shape=shape)
+        scale = _numbers(amounts) if counts else ones
+        if weight:
+            scale = scale * np.array([weight(feature) for feature in vocab], dtype=np.float64)[cols]
+        weighted = sparse.csr_matrix((scale, (rows, cols)), shape=shape)
         return (binary, weighted, vocab) if vocabulary else (binary, weighted)
 
     # Following the corpus -------------------------------------------------------------------
@@ -205,6 +214,12 @@ class Matrices:
             _rowdot(self.cap_complements, self.cap_binary, p, q) > 0
         )
         return np.where(complementary, score * self.complement_share, score)
+
+
+def _numbers(values: array) -> np.ndarray:
+    """A typed array's numbers, as numpy's (int64 for "q", float64 for "d"), without a copy."""
+    dtype = np.int64 if values.typecode == "q" else np.float64
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 def _rowdot(a: sparse.csr_matrix, b: sparse.csr_matrix, p: np.ndarray, q: np.ndarray) -> np.ndarray:
