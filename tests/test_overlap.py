@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -21,7 +20,7 @@ def item(id_, caps=(), needs=(), themes=(), cities=(), regions=(), words=(), dec
         themes=frozenset(themes),
         cities=frozenset(cities),
         regions=frozenset(regions),
-        terms=Counter(words),
+        terms=tuple(words),
         decision=decision,
     )
 

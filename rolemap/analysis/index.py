@@ -30,6 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 from sys import intern
 from typing import Any, TypeVar
@@ -761,7 +762,7 @@ class DayView:
             | {t for n in needs for t in self.out["IN_THEME"].get(n, ())},
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=dict(Counter(self.node_text.get(service, ()))),
+            terms=self.node_text.get(service, ()),
         )
 
     def pilot_item(self, pilot: str) -> overlap.Item:
@@ -777,7 +778,7 @@ class DayView:
             themes=frozenset(t for n in needs for t in self.out["IN_THEME"].get(n, ())),
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=dict(Counter(self.node_text.get(pilot, ()))),
+            terms=self.node_text.get(pilot, ()),
             decision=overlap.Decision(current["id"], current["outcome"], current["rationale"])
             if current
             else None,
@@ -789,9 +790,7 @@ class DayView:
         cities = {c for i in items for c in i.cities} | {
             self.pilot_city(p) for p in self.into["PARTNER"].get(vendor, ()) if self.pilot_city(p)
         }
-        text = Counter(self.node_text.get(vendor, ()))
-        for item in items:
-            text.update(item.terms)
+        text = tuple(chain(self.node_text.get(vendor, ()), *(item.terms for item in items)))
         return overlap.Item(
             id=vendor,
             capabilities=frozenset(c for i in items for c in i.capabilities),
@@ -799,7 +798,7 @@ class DayView:
             themes=frozenset(t for i in items for t in i.themes),
             cities=frozenset(cities),
             regions=self._regions(cities),
-            terms=dict(text),
+            terms=text,
         )
 
     def memo(self, key: tuple, compute: Callable[[], T]) -> T:

@@ -86,8 +86,8 @@ def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
         for node_id in ids:
             require(index, node_id, label, name)
     cities = {require(index, draft.city_id, "City", "cityId")} if draft.city_id else set()
-    words = Counter(terms(draft.title, draft.description))
-    cities |= index.cities_named(words)  # "…in Tammerfors": a place given in words
+    written = tuple(terms(draft.title, draft.description))
+    cities |= index.cities_named(Counter(written))  # "…in Tammerfors": a place given in words
     # Like a pilot's: the capabilities it targets and those of the services it would trial, never
     # those its needs require (a need is why, not what is tried).
     caps = set(draft.capability_ids)
@@ -99,7 +99,7 @@ def draft_item(index: RegistryIndex, draft: PilotDraft) -> overlap.Item:
         themes=frozenset(t for n in draft.need_ids for t in index.out["IN_THEME"].get(n, ())),
         cities=frozenset(cities),
         regions=frozenset(r for c in cities for r in index.regions_of(c)),
-        terms=words,
+        terms=written,
     )
 
 

@@ -46,7 +46,7 @@ class Matrices:
     """Items × features matrices of a corpus, rows in sorted id order."""
 
     def __init__(self, corpus: Corpus) -> None:
-        from .overlap import COMPLEMENT_SHARE, WEIGHTS, candidate_features
+        from .overlap import COMPLEMENT_SHARE, WEIGHTS, candidate_features, term_counts
 
         self.weights = WEIGHTS
         self.size = corpus.size
@@ -77,7 +77,7 @@ class Matrices:
         self.city = self._matrix(items, lambda i: i.cities)[0]
         self.region = self._matrix(items, lambda i: i.regions)[0]
         self.complement_share = COMPLEMENT_SHARE
-        text = self._matrix(items, lambda i: i.terms, corpus.term_idf, counts=True)[1]
+        text = self._matrix(items, term_counts, corpus.term_idf, counts=True)[1]
         norms = np.array([corpus.text_norm(i) for i in items])
         self.text = sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ text
         self.text = self.text.tocsr()
@@ -88,9 +88,10 @@ class Matrices:
         # Items × the features specific enough to pair on: F·Fᵀ lists the candidate pairs.
         specific: dict[tuple[str, str], int] = {}
         rows, cols = array("q"), array("q")
+        df, limit = corpus.df, corpus.max_df  # `corpus.specific`, without a call per entry
         for k, item in enumerate(items):
             for key in candidate_features(item):
-                if corpus.specific(key):
+                if df[key] <= limit:
                     rows.append(k)
                     cols.append(specific.setdefault(key, len(specific)))
         shape = (len(items), max(1, len(specific)))

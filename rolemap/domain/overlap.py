@@ -30,7 +30,7 @@ import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 WEIGHTS = {
     "capability": 0.40,
@@ -61,9 +61,9 @@ class Item:
     themes: frozenset[str] = frozenset()
     cities: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
-    terms: Mapping[str, int] = field(default_factory=dict)
-    """Term → count. The read model keeps these as plain dicts: a saved model loads them twice as
-    fast as Counters (analysis/checkpoint.py)."""
+    terms: tuple[str, ...] = ()
+    """The terms of its name and description in order, each as often as it is written (count them
+    with `term_counts`). A service's or pilot's is the read model's own tuple, shared, not a copy."""
     decision: Decision | None = None
 
     def __reduce__(self):
@@ -349,7 +349,7 @@ class Corpus:
         """Length of the item's tf-idf vector (cached for the corpus's own items)."""
         norm = self._norms.get(item.id) if item.id in self.items else None
         if norm is None:
-            norm = math.sqrt(sum((n * self.term_idf(t)) ** 2 for t, n in item.terms.items()))
+            norm = math.sqrt(sum((n * self.term_idf(t)) ** 2 for t, n in term_counts(item).items()))
             if item.id in self.items:
                 self._norms[item.id] = norm
         return norm
@@ -425,11 +425,12 @@ class Corpus:
         ]
 
     def _text_reasons(self, a: Item, b: Item) -> list[Reason]:
-        shared = set(a.terms) & set(b.terms)
+        left, right = term_counts(a), term_counts(b)
+        shared = left.keys() & right.keys()
         norms = self.text_norm(a) * self.text_norm(b)
         if not shared or not norms:
             return []
-        contributions = {t: a.terms[t] * b.terms[t] * self.term_idf(t) ** 2 for t in shared}
+        contributions = {t: left[t] * right[t] * self.term_idf(t) ** 2 for t in shared}
         cosine = sum(contributions.values()) / norms
         top = sorted(contributions, key=lambda t: (-contributions[t], t))[:TEXT_REASON_TERMS]
         shown = ", ".join(self.words.get(t, t) for t in top)
@@ -439,8 +440,9 @@ class Corpus:
         """The idf-weighted share of the query's words that `b` has, square-rooted: a plan says
         what it is about in a handful of words, and an earlier pilot sharing one of the rarer ones
         ("chatbot" of "chatbot for elderly-care questions") is prior art worth showing."""
-        shared = set(query.terms) & set(b.terms)
-        total = sum(self.term_idf(t) for t in query.terms)
+        asked = dict.fromkeys(query.terms)
+        shared = asked.keys() & set(b.terms)
+        total = sum(self.term_idf(t) for t in asked)
         if not shared or not total:
             return []
         top = sorted(shared, key=lambda t: (-self.term_idf(t), t))[:TEXT_REASON_TERMS]
@@ -466,8 +468,12 @@ def candidate_features(item: Item) -> list[tuple[str, str]]:
     return [
         *(("c", c) for c in item.capabilities),
         *(("n", n) for n in item.needs),
-        *(("t", t) for t in item.terms),
+        *(("t", t) for t in dict.fromkeys(item.terms)),
     ]
+
+
+def term_counts(item: Item) -> Counter[str]:
+    return Counter(item.terms)
 
 
 def has_feature(item: Item, feature: tuple[str, str]) -> bool:
