@@ -120,6 +120,9 @@ def test_a_server_saves_its_model_after_building_it_and_when_it_stops(ladybug_st
             pass
         assert checkpoint.load(path, ladybug_store).revision == ladybug_store.head()
         Registry(ladybug_store).create_theme(TEST_ADMIN, {"name": "Written before stopping"})
+        wal = ladybug_store.path.with_name(ladybug_store.path.name + ".wal")
+        assert wal.exists()
+    assert not wal.exists(), "the writes' memory given back (a checkpoint) before saving"
     saved = checkpoint.load(path, ladybug_store)
     assert saved.revision == ladybug_store.head(), "saved again as it stopped, with the last write"
     with TestClient(create_app(ladybug_store, Settings(analysis_saved="off"))) as client:

@@ -261,6 +261,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         finally:
             index.pool.shutdown()
             try:  # the next start begins from here (analysis/checkpoint.py)
+                await asyncio.to_thread(store.flush_writes)  # memory the save can use instead
                 await asyncio.to_thread(index.save)
             except Exception as exc:  # the store may be gone already: the next start builds
                 log.warning("could not save the analysis read model: %s", exc)

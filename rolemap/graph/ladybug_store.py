@@ -51,6 +51,15 @@ class LadybugStore(Store):
         for _ in range(read_pool):
             self._readers.put(ladybug.Connection(self._db))
 
+    def flush_writes(self) -> None:
+        """CHECKPOINT: LadybugDB keeps what writes changed in memory until it checkpoints, tens of
+        MB for each table written (at scale M: 39 MB once a service was registered, 21 MB more
+        once a use was recorded); a checkpoint writes it to the file and frees it. It would run at
+        close anyway: the server runs it before saving its read model, which takes memory too."""
+        with self._write_lock:
+            self._check_open()
+            self._execute(self._writer, "CHECKPOINT", {})
+
     def _apply_ddl(self) -> None:
         with self._write_lock:
             for statement in ladybug_ddl():

@@ -137,6 +137,10 @@ class Store:
 
         upgrade(self)
 
+    def flush_writes(self) -> None:
+        """Give back the memory the store holds for recent writes, where it is the store's own
+        process that holds it (the embedded store); a server store keeps its own."""
+
     def close(self) -> None:
         raise NotImplementedError
 
