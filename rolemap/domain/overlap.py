@@ -288,6 +288,7 @@ class Corpus:
                 self._matrices.followed == self.version or self._matrices.follow(self)
             )
             if not followed:
+                self._matrices = None  # out of date: let them go before the new ones take memory
                 self._matrices = Matrices(self)
                 self.changed_items.clear()
                 self.changed_features.clear()
