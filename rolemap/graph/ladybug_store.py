@@ -27,6 +27,12 @@ TABLES = (*NODES, *INTERNAL, *(r for r, rel in RELS.items() if rel.props))
 _DUPLICATE = re.compile(r"duplicated primary key value (.*), which violates", re.S)
 
 
+MAX_DB_BYTES = 1 << 40
+"""The largest a store's file may grow (1 TB; scale M is 73 MB). LadybugDB reserves this much
+address space for each open database, 8 TB by default: a process then opens at most 15 (the test
+suite, holding stores until they are collected, ran out)."""
+
+
 def _release_free_memory() -> None:
     """Hand the C heap's free memory back to the system (glibc's `malloc_trim`), where the C
     library has that call; elsewhere, nothing."""
@@ -47,7 +53,9 @@ class LadybugStore(Store):
         try:
             # 0: LadybugDB's own bound. A tight one fails queries outright ("the buffer pool is
             # full"): 256 MB did at M, and 1 GB for two stores open in one process.
-            self._db = ladybug.Database(str(self.path), buffer_pool_size=buffer_pool_mb * 1024 * 1024)
+            self._db = ladybug.Database(
+                str(self.path), buffer_pool_size=buffer_pool_mb * 1024 * 1024, max_db_size=MAX_DB_BYTES
+            )
         except RuntimeError as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
