@@ -20,7 +20,7 @@ import functools
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -113,9 +113,9 @@ class AnalysisPool:
         except TimeoutError:
             raise AnalysisTimeout(seconds) from None
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         """Start shared work (the first build of the read model) with no deadline."""
-        self._pool.submit(unhurried, fn, *args)
+        return self._pool.submit(unhurried, fn, *args)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

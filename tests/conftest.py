@@ -163,7 +163,9 @@ class Api:
             time.sleep(0.02)
 
     def statements(self, query: str, **variables) -> int:
-        """How many store statements one request takes, read anonymously (reads are public)."""
+        """How many store statements one request takes, read anonymously (reads are public); the
+        read model is caught up first, so that nothing else runs statements meanwhile."""
+        self.client.app.state.index.caught_up()
         before = self.store.statement_count
         self.as_(None)(query, **variables)
         return self.store.statement_count - before

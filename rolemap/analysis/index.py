@@ -28,6 +28,7 @@ import threading
 from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import chain
@@ -75,6 +76,13 @@ RELS = (
     ("STANCE", "City", "Capability"),
 )
 FOLLOWED = {rel for rel, _, _ in RELS}
+SERVED = {
+    (rel, src, dst)
+    for rel, src, dst in RELS
+    if not schema.RELS[rel].props and rel != "COMPLEMENTS"  # kept both ways here, not in the store
+}
+"""The relationships whose links plain reads may take from the index (`links`): those whose
+links carry no properties, kept here exactly as stored."""
 STRUCTURAL = {"PART_OF", "COMPLEMENTS"}
 """Relationships whose change moves many overlap items at once (regions, complements): the corpora
 are scored again whole."""
@@ -362,6 +370,21 @@ class RegistryIndex:
         """One copy of each small neighbour set (see `SHARED_UP_TO`). A set no node holds any more
         stays until the index is built again (at start, or when too far behind)."""
         return self._sets.setdefault(neighbours, neighbours)
+
+    # Serving plain reads -----------------------------------------------------------------------
+    def links(self, rel: str, src: str, dst: str, direction: str, ids: list[str]) -> dict[str, list[tuple]]:
+        """As `Graph.links` (for a relationship in `SERVED`): each id's neighbours across `rel`,
+        by id, with the relationship's properties (none)."""
+        adjacency = (self.out if direction == "out" else self.into)[rel]
+        return {node_id: [(other, {}) for other in sorted(adjacency.get(node_id, ()))] for node_id in ids}
+
+    def kept(self, label: str, ids: list[str]) -> dict[str, dict] | None:
+        """As `Graph.nodes`, for a label whose whole records the index keeps (`RECORDS_KEPT`);
+        None for any other. Copies: what a request does with them stays out of the index."""
+        if label not in RECORDS_KEPT:
+            return None
+        records = self.records
+        return {node_id: dict(records[node_id]) for node_id in ids if node_id in records}
 
     # Following the change log -----------------------------------------------------------------
     def apply(self, changes: list[dict], nodes: dict[str, dict]) -> None:
@@ -883,6 +906,22 @@ class ReadWriteLock:
                     self._cond.notify_all()
 
     @contextlib.contextmanager
+    def read_if_free(self) -> Iterator[bool]:
+        """As `read`, at once or not at all: True when held, False (without waiting) when a
+        writer holds it or waits for it."""
+        with self._cond:
+            free = not (self._writing or self._waiting)
+            self._readers += free
+        try:
+            yield free
+        finally:
+            if free:
+                with self._cond:
+                    self._readers -= 1
+                    if not self._readers:
+                        self._cond.notify_all()
+
+    @contextlib.contextmanager
     def write(self) -> Iterator[None]:
         with self._cond:
             self._waiting += 1
@@ -922,6 +961,7 @@ class IndexCache:
         """Why the last background build failed, if it did (readiness says so)."""
         self._starting = threading.Lock()
         self._started = False
+        self._catching_up: Future | None = None
 
     @property
     def ready(self) -> bool:
@@ -1026,6 +1066,48 @@ class IndexCache:
     def reading(self):
         """Hold the index still while an analysis reads it (call `get` first, outside)."""
         return self._rw.read()
+
+    @contextlib.contextmanager
+    def serving(self, revision: int) -> Iterator[RegistryIndex | None]:
+        """The index, held still, for a plain read that began when the registry's head was
+        `revision`: when it is built, as of that revision or later, and free at once; else None
+        (without waiting), and the read asks the store. An index behind catches up in the
+        background, for the reads after."""
+        index = self._index
+        if index is not None and index.revision < revision:
+            self._catch_up()
+        if index is None or index.revision < revision:
+            yield None
+            return
+        with self._rw.read_if_free() as free:
+            index = self._index  # again, held: a rebuild may have swapped it meanwhile
+            yield index if free and index is not None and index.revision >= revision else None
+
+    def _catch_up(self) -> None:
+        """Follow the registry's head in the background (for plain reads, which do not wait)."""
+        with self._starting:
+            if self._catching_up is not None or self._started:
+                return
+            with contextlib.suppress(RuntimeError):  # stopping: the pool takes no more work
+                self._catching_up = self.pool.submit(self._follow_head)
+
+    def _follow_head(self) -> None:
+        try:
+            self.get()
+        except Exception as exc:  # the next analysis or read tries again
+            log.warning("following the registry's changes failed: %s", exc)
+        finally:
+            with self._starting:
+                self._catching_up = None
+
+    def caught_up(self) -> RegistryIndex:
+        """`get`, once any catching up in the background is done: nothing then runs statements
+        behind the caller's back until the next write (tests count statements after it)."""
+        with self._starting:
+            pending = self._catching_up
+        if pending is not None:
+            pending.result()
+        return self.get()
 
     def _follow(self, index: RegistryIndex, head: int) -> bool:
         """Apply the change records after the index's revision; False when it must be rebuilt

@@ -268,6 +268,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
+    app.state.index = index
     app.state.max_body_bytes = settings.max_body_bytes
     return app
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,8 @@ class Page:
     items: list[Any]
     has_next: bool
     has_previous: bool
-    total: Callable[[], Awaitable[int]]
+    total: Callable[[], int | Awaitable[int]]
+    """How many items the whole list has: a number, or (when it takes a statement) an awaitable."""
     cursor_of: Callable[[Any], str]
     facets: Callable[[], Awaitable[list]] | None = None
     """Counts per value of each filter, over the whole list (top-level lists that have them)."""
@@ -74,11 +76,34 @@ def page_of_list(items: list[Any], first: int | None, after: str | None, key=Non
     limit = check_first(first)
     after_id = decode_cursor(after)
     rest = [item for item in items if key(item) > after_id] if after_id else items
+    return Page(rest[:limit], len(rest) > limit, bool(after_id), functools.partial(len, items), key)
 
-    async def total() -> int:
-        return len(items)
 
-    return Page(rest[:limit], len(rest) > limit, bool(after_id), total, key)
+def link_window(links: list[tuple[str, Any]], first: int | None = None, after: str | None = None) -> Window:
+    """Which of an id-ordered list of (id, what the link carries) a page shows: `first` after the
+    cursor `after`. Pages and cursors as `page_of_list`'s."""
+    limit = check_first(first)
+    after_id = decode_cursor(after)
+    rest = [link for link in links if link[0] > after_id] if after_id else links
+    return Window(rest[:limit], len(rest) > limit, bool(after_id), len(links))
+
+
+@dataclass
+class Window:
+    shown: list[tuple[str, Any]]
+    has_next: bool
+    has_previous: bool
+    total: int
+
+    def page(self, found: list[Any], item: Callable[[Any, Any], Any]) -> Page:
+        """The page of the shown links' records `found` (in their order; None for one gone
+        meanwhile, left out): `item(record, carried)` makes each item."""
+        items = [item(r, carried) for r, (_, carried) in zip(found, self.shown, strict=True) if r is not None]
+        return Page(items, self.has_next, self.has_previous, functools.partial(int, self.total), _id_of)
+
+
+def _id_of(item: Any) -> str:
+    return item["id"]
 
 
 async def page_of_links(
@@ -90,18 +115,9 @@ async def page_of_links(
 ) -> Page:
     """A page of an id-ordered list of (id, what the link carries) whose records are read for
     the page only: `load(ids)` gives them in order (None for one gone meanwhile, left out), and
-    `item(record, carried)` makes each item. Pages and cursors as `page_of_list`'s."""
-    limit = check_first(first)
-    after_id = decode_cursor(after)
-    rest = [link for link in links if link[0] > after_id] if after_id else links
-    shown = rest[:limit]
-    found = await load([node_id for node_id, _ in shown])
-    items = [item(r, carried) for r, (_, carried) in zip(found, shown, strict=True) if r is not None]
-
-    async def total() -> int:
-        return len(links)
-
-    return Page(items, len(rest) > limit, bool(after_id), total, lambda item: item["id"])
+    `item(record, carried)` makes each item (`link_window`)."""
+    window = link_window(links, first, after)
+    return window.page(await load([node_id for node_id, _ in window.shown]), item)
 
 
 def page_in_order(items: list[Any], first: int | None, after: str | None, key) -> Page:
@@ -116,11 +132,7 @@ def page_in_order(items: list[Any], first: int | None, after: str | None, key) -
             raise GraphQLError(f"after: {after!r} is no longer in this list; start again without it")
         start = keys.index(after_id) + 1
     rest = items[start:]
-
-    async def total() -> int:
-        return len(items)
-
-    return Page(rest[:limit], len(rest) > limit, start > 0, total, key)
+    return Page(rest[:limit], len(rest) > limit, start > 0, functools.partial(len, items), key)
 
 
 class Connection(graphene.relay.Connection):
@@ -132,8 +144,8 @@ class Connection(graphene.relay.Connection):
     total_count = graphene.Int(required=True, description="Items in the whole list.")
 
     @staticmethod
-    async def resolve_total_count(page: Page, info) -> int:
-        return await page.total()
+    def resolve_total_count(page: Page, info) -> int | Awaitable[int]:
+        return page.total()
 
     @staticmethod
     def resolve_edges(page: Page, info):

@@ -10,17 +10,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from ..analysis.index import IndexCache, RegistryIndex
+from ..analysis.index import SERVED, IndexCache, RegistryIndex
 from ..config import Settings
 from ..domain.actors import ANONYMOUS, Actor
 from ..graph.access import Edge, Graph, Link, Record
 from ..graph.store import Store
 from ..registry import Registry
 from .needs import BRIEF, FULL, ID
+
+T = TypeVar("T")
 
 
 class Context:
@@ -44,6 +46,9 @@ class Context:
         self._nodes: dict[tuple[str, str], DataLoader] = {}
         self._remembered: dict[str, Record] = {}
         self._related: dict[tuple[str, ...], DataLoader] = {}
+        self._head: int | None = None
+        self.ready: dict[tuple, Any] = {}
+        """Relationship fields read ahead (`lookahead`), by field nodes and record."""
 
     def close(self) -> None:
         """Let go of the request's loaders when it has been answered. Each loader's batch function
@@ -53,6 +58,7 @@ class Context:
         self._nodes.clear()
         self._related.clear()
         self._remembered.clear()
+        self.ready.clear()
 
     def index(self) -> RegistryIndex:
         """The analysis index for this request: the head is checked once per request, and again
@@ -61,6 +67,17 @@ class Context:
             if self._index is None or self._index.revision < self.store.revision:
                 self._index = self.index_cache.get()
             return self._index
+
+    async def _from_index(self, read: Callable[[RegistryIndex], T | None]) -> T | None:
+        """`read(index)` on the analyses' read model, when it is as new as the registry was when
+        this request first asked (`IndexCache.serving`): whole records of the labels it keeps, and
+        the links of relationships without properties, with no statement. None when it cannot
+        answer: the store does."""
+        if self._head is None:
+            # A store only this process writes knows its head; any other is asked, once a request.
+            self._head = self.store.revision if self.store.sole_writer else await self.call(self.store.head)
+        with self.index_cache.serving(self._head) as index:
+            return None if index is None else read(index)
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking store work off the event loop."""
@@ -73,7 +90,9 @@ class Context:
             read = self.graph.briefs if level == BRIEF else self.graph.nodes
 
             async def batch(ids: list[str]) -> list[Record | None]:
-                found = await self.call(read, label, ids)
+                found = await self._from_index(lambda index: index.kept(label, ids))
+                if found is None:
+                    found = await self.call(read, label, ids)
                 return [found.get(i) for i in ids]
 
             self._nodes[key] = DataLoader(batch)
@@ -90,7 +109,11 @@ class Context:
         if key not in self._related:
 
             async def batch(ids: list[str]) -> list[list]:
-                found = await self.call(hop, rel, src, dst, direction, ids)
+                found = None
+                if hop == self.graph.links and (rel, src, dst) in SERVED:
+                    found = await self._from_index(lambda index: index.links(rel, src, dst, direction, ids))
+                if found is None:
+                    found = await self.call(hop, rel, src, dst, direction, ids)
                 return [found.get(i, []) for i in ids]
 
             self._related[key] = DataLoader(batch)

@@ -13,6 +13,7 @@ from ..graph.statements import facet_fields
 from ..registry import OPERATIONS
 from .analysis import AnalysisMutation, AnalysisQuery
 from .connections import Page, check_first, connection, decode_cursor, paged
+from .lookahead import read_ahead
 from .mutations import Mutation
 from .needs import level, node_level, selected
 from .trust import TrustMutation, TrustQuery
@@ -65,7 +66,8 @@ def listing(label: str, doc: str, **filters):
                 for field, counts in zip(facet_fields(label), found, strict=True)
             ]
 
-        return Page(rows, len(ids) > limit, bool(after_id), total, lambda r: r["id"], facets)
+        page = Page(rows, len(ids) > limit, bool(after_id), total, lambda r: r["id"], facets)
+        return await read_ahead(info, page)
 
     return paged(
         lambda: LIST_CONNECTIONS.get(label) or CONNECTIONS[label],
@@ -113,7 +115,7 @@ def single(label: str):
     async def resolve(root, info, id):
         if label_of(id) != label:
             return None
-        return await info.context.node(label, id, level(info, label, selected(info)))
+        return await read_ahead(info, await info.context.node(label, id, level(info, label, selected(info))))
 
     return graphene.Field(
         lambda: TYPES[label], id=graphene.ID(required=True), resolver=resolve, description=f"A {label} by id."
@@ -173,7 +175,7 @@ class Query(AnalysisQuery, TrustQuery, graphene.ObjectType):
         label = label_of(id)
         if label is None:
             raise GraphQLError(f"{id!r} is not a rolemap id (expected Label:slug)")
-        return await info.context.node(label, id, level(info, label, selected(info)))
+        return await read_ahead(info, await info.context.node(label, id, level(info, label, selected(info))))
 
 
 class RootMutation(Mutation, AnalysisMutation, TrustMutation, graphene.ObjectType):

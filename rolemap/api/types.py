@@ -11,13 +11,16 @@ import json
 
 import graphene
 from graphene.types.resolver import set_default_resolver
+from graphql import get_named_type
+from graphql.execution.values import get_argument_values
 
 from ..domain import pilots
 from ..domain.i18n import localized
 from ..graph import schema as gs
 from ..graph.access import far_end
-from .connections import connection, page_of_links, page_of_list, paged
-from .needs import level, node_level, reads, selected
+from .connections import connection, link_window, page_of_links, page_of_list, paged
+from .lookahead import MISSING, ahead, connection_nodes, read_ahead, ready_key
+from .needs import level, node_level, reads
 
 CityKind = graphene.Enum("CityKind", [(k, k) for k in gs.CITY_KINDS])
 NeedStatus = graphene.Enum("NeedStatus", [(k, k) for k in gs.NEED_STATUSES])
@@ -76,7 +79,7 @@ async def linked_page(info, label: str, links: list, first, after):
     only the page's records are read, and only as much of them as the selection needs (none
     when ids answer it, e.g. `totalCount` alone)."""
     load = functools.partial(info.context.records, label, level=node_level(info, label))
-    return await page_of_links(links, first, after, load, _with_edge)
+    return await read_ahead(info, await page_of_links(links, first, after, load, _with_edge))
 
 
 class Node(graphene.Interface):
@@ -112,20 +115,71 @@ def text(field: str, required: bool = False):
     )
 
 
+class Hop:
+    """A field that follows one relationship: a connection over its neighbours (`many`), or its
+    first neighbour. `fill` reads it for many records at once: the links of all of them in one
+    statement, then the records their pages show in one more, as far as the selection needs
+    them; and then the relationship fields selected below those (`lookahead`)."""
+
+    def __init__(self, rel: str, src: str, dst: str, direction: str, many: bool) -> None:
+        self.rel, self.src, self.dst, self.direction, self.many = rel, src, dst, direction, many
+        self.label = far_end(src, dst, direction)
+
+    def resolver(self):
+        hop = self
+
+        @reads("id")
+        def resolve(record, info, **args):
+            ready = info.context.ready.get(ready_key(info.field_nodes, record["id"]), MISSING)
+            return hop.lazily(record, info) if ready is MISSING else ready
+
+        resolve.hop = hop
+        return resolve
+
+    async def lazily(self, record: dict, info):
+        """The field for `record` alone (its siblings' calls share the statements)."""
+        await self.fill(info, info.parent_type, [record], info.field_nodes)
+        return info.context.ready[ready_key(info.field_nodes, record["id"])]
+
+    async def fill(self, info, parent, records: list[dict], nodes) -> None:
+        ctx = info.context
+        args = get_argument_values(parent.fields[nodes[0].name.value], nodes[0], info.variable_values)
+        ids = list(dict.fromkeys(record["id"] for record in records))
+        found = await ctx.links_loader(self.rel, self.src, self.dst, self.direction).load_many(ids)
+        target = info.schema.get_type(self.label)
+        if self.many:
+            places = connection_nodes(info, get_named_type(parent.fields[nodes[0].name.value].type), nodes)
+            windows = {
+                node_id: link_window([link for link in links if not rejected(link[1])], **args)
+                for node_id, links in zip(ids, found, strict=True)
+            }
+            wanted = [node_id for window in windows.values() for node_id, _ in window.shown]
+        else:
+            places = [nodes]
+            firsts = {node_id: links[0][0] for node_id, links in zip(ids, found, strict=True) if links}
+            wanted = list(firsts.values())
+        wanted = list(dict.fromkeys(wanted))
+        loaded = await ctx.records(self.label, wanted, level(info, self.label, _selections(places)))
+        by_id = dict(zip(wanted, loaded, strict=True))
+        for node_id in ids:
+            if self.many:
+                window = windows[node_id]
+                value = window.page([by_id[i] for i, _ in window.shown], _with_edge)
+            else:
+                value = by_id[firsts[node_id]] if node_id in firsts else None
+            ctx.ready[ready_key(nodes, node_id)] = value
+        await ahead(info, target, [r for r in loaded if r is not None], places)
+
+
+def _selections(places):
+    return [node.selection_set for nodes in places for node in nodes]
+
+
 def to_many(target: str, rel: str, src: str, dst: str, direction: str, conn: str | None = None):
-    """A connection over one relationship: the links of all parents at one depth in one
-    statement, then the records of their pages in one more (`linked_page`)."""
-
-    label = far_end(src, dst, direction)
-
-    @reads("id")
-    async def resolve(record, info, first=None, after=None):
-        links = await info.context.links(rel, src, dst, direction, record["id"])
-        return await linked_page(info, label, [link for link in links if not rejected(link[1])], first, after)
-
+    """A connection over one relationship (`Hop`)."""
     return paged(
         lambda: _CONNECTIONS[conn or target],
-        resolver=resolve,
+        resolver=Hop(rel, src, dst, direction, many=True).resolver(),
     )
 
 
@@ -135,16 +189,9 @@ def rejected(props: dict) -> bool:
 
 
 def to_one(target: str, rel: str, src: str, dst: str, direction: str):
-    label = far_end(src, dst, direction)
-
-    @reads("id")
-    async def resolve(record, info):
-        links = await info.context.links(rel, src, dst, direction, record["id"])
-        if not links:
-            return None
-        return (await info.context.records(label, [links[0][0]], level(info, label, selected(info))))[0]
-
-    return graphene.Field(lambda: TYPES[target], resolver=resolve)
+    """The first neighbour across one relationship (`Hop`)."""
+    hop = Hop(rel, src, dst, direction, many=False)
+    return graphene.Field(lambda: TYPES[target], resolver=hop.resolver())
 
 
 class City(graphene.ObjectType):

@@ -45,6 +45,7 @@ def _release_free_memory() -> None:
 
 class LadybugStore(Store):
     dialect = "ladybug"
+    sole_writer = True  # one read-write handle per database file, across all processes
 
     def __init__(self, path: Path | str, read_pool: int = 2, buffer_pool_mb: int = 2048) -> None:
         super().__init__()

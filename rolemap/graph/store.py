@@ -79,6 +79,9 @@ class Store:
     that tests pin."""
 
     dialect: str = ""
+    sole_writer = False
+    """Whether this process is the only writer of the store (the embedded one): `revision` is
+    then the registry's head, with no statement to read it."""
 
     def __init__(self) -> None:
         self._count_lock = threading.Lock()
