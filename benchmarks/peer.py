@@ -7,7 +7,8 @@ The data: `rolemap generate --scale M --seed 1` into an embedded store (ROLEMAP_
 exported with `rolemap export DIR/m.json` (both kept in `--keep DIR` and reused while
 rolemap/generate.py is unchanged; without it, a temporary folder). `rolemap serve --no-seed`
 serves that store (servers.start_rolemap; measured only once /readyz says the analysis read model
-it builds at start-up is built); PostgreSQL gets the same bundle:
+it builds at start-up is built), with ROLEMAP_ACCESS_LOG=false: PostGraphile writes no line per
+request either. PostgreSQL gets the same bundle:
 
 - one table per node label with the same properties as columns (snake_case; STRING text, STRING[]
   text[], INT64 bigint, DOUBLE double precision, BOOLEAN boolean, DATE date, TIMESTAMP timestamptz),
@@ -623,8 +624,11 @@ def measure(
             env={"NODE_ENV": "production"},
             cwd=PEER_DIR,
         )
-        # `rolemap serve --no-seed` on the store the bundle came from; anonymous reads allowed
-        base, rolemap = start_rolemap(sup, store, rolemap_port, env={"ROLEMAP_PUBLIC_READ": "true"})
+        # `rolemap serve --no-seed` on the store the bundle came from; anonymous reads allowed; no
+        # access log, as PostGraphile writes no line per request
+        base, rolemap = start_rolemap(
+            sup, store, rolemap_port, env={"ROLEMAP_PUBLIC_READ": "true", "ROLEMAP_ACCESS_LOG": "false"}
+        )
         rolemap_url = f"{base}/graphql"
         # rolemap builds its analysis read model in the background at start-up; /readyz answers 200
         # once it is built, so that build is not measured along with the first queries.

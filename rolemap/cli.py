@@ -134,7 +134,7 @@ def _serve(settings: Settings, args) -> int:
         # Analyses run in threads beside the event loop: the loop waits for the interpreter lock
         # at most this long (default 5 ms) before it answers the next plain request.
         sys.setswitchinterval(0.001)
-        uvicorn.run(app, host=host, port=port, log_config=logging_config())
+        uvicorn.run(app, host=host, port=port, log_config=logging_config(), access_log=settings.access_log)
     finally:
         store.close()
     return 0

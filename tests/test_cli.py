@@ -118,6 +118,20 @@ def test_serve_loads_the_sample_and_answers_on_loopback(tmp_path):
         assert db in second.stderr and "another process" in second.stderr
 
 
+def test_the_access_log_can_be_left_out(tmp_path):
+    """A line per request by default (uvicorn's access log); none with ROLEMAP_ACCESS_LOG=false."""
+    lines = {}
+    for given in ("", "false"):
+        env = {"ROLEMAP_DB": str(tmp_path / f"served{given}.lbug"), "ROLEMAP_ACCESS_LOG": given}
+        with Server(env) as server:
+            server.wait_ready()
+            server.graphql("{ __typename }")
+            output = server.output()
+        lines[given] = [line for line in output.splitlines() if "uvicorn.access" in line]
+    assert any("POST /graphql" in line for line in lines[""]), lines
+    assert lines["false"] == []
+
+
 # `rolemap import` on malformed input: exit status 2, one clear message, never a traceback. --------
 
 DIRECTORY, MISSING = object(), object()

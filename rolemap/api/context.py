@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from ..analysis.index import SERVED, IndexCache, RegistryIndex
+from ..analysis.index import RECORDS_KEPT, SERVED, IndexCache, RegistryIndex
 from ..config import Settings
 from ..domain.actors import ANONYMOUS, Actor
 from ..graph.access import Edge, Graph, Link, Record
@@ -90,9 +90,7 @@ class Context:
             read = self.graph.briefs if level == BRIEF else self.graph.nodes
 
             async def batch(ids: list[str]) -> list[Record | None]:
-                found = await self._from_index(lambda index: index.kept(label, ids))
-                if found is None:
-                    found = await self.call(read, label, ids)
+                found = await self.call(read, label, ids)
                 return [found.get(i) for i in ids]
 
             self._nodes[key] = DataLoader(batch)
@@ -109,11 +107,7 @@ class Context:
         if key not in self._related:
 
             async def batch(ids: list[str]) -> list[list]:
-                found = None
-                if hop == self.graph.links and (rel, src, dst) in SERVED:
-                    found = await self._from_index(lambda index: index.links(rel, src, dst, direction, ids))
-                if found is None:
-                    found = await self.call(hop, rel, src, dst, direction, ids)
+                found = await self.call(hop, rel, src, dst, direction, ids)
                 return [found.get(i, []) for i in ids]
 
             self._related[key] = DataLoader(batch)
@@ -130,7 +124,7 @@ class Context:
     async def node(self, label: str, node_id: str, level: str = FULL) -> Record | None:
         """The record of `node_id` (None when there is none), as much of it as `level` says; at
         least its brief, which tells whether it exists."""
-        return await self.node_loader(label, BRIEF if level == ID else level).load(node_id)
+        return (await self.records(label, [node_id], BRIEF if level == ID else level))[0]
 
     async def edges(self, rel: str, src: str, dst: str, direction: str, node_id: str) -> list[Edge]:
         """Every neighbour's record, with the relationship's properties (one statement a level)."""
@@ -139,12 +133,30 @@ class Context:
     async def links(self, rel: str, src: str, dst: str, direction: str, node_id: str) -> list[Link]:
         """Every neighbour's id, with the relationship's properties: for a connection, which then
         reads only its page's records (`records`)."""
-        return await self.links_loader(rel, src, dst, direction).load(node_id)
+        return (await self.links_of(rel, src, dst, direction, [node_id]))[0]
+
+    async def links_of(
+        self, rel: str, src: str, dst: str, direction: str, ids: list[str]
+    ) -> list[list[Link]]:
+        """`links` of each of `ids`: from the read model when it can say (`_from_index`), else
+        batched with every other load of them at this depth of the query."""
+        if (rel, src, dst) in SERVED:
+            found = await self._from_index(lambda index: index.links(rel, src, dst, direction, ids))
+            if found is not None:
+                return [found[i] for i in ids]
+        return await self.links_loader(rel, src, dst, direction).load_many(ids)
 
     async def records(self, label: str, ids: list[str], level: str = FULL) -> list[Record | None]:
         """The records of `ids` in their order (None for a node gone meanwhile), batched with
         every other load of `label` at this depth of the query; as much of each as `level` says
-        (`needs`): for ID, which the ids of links answer, no statement."""
+        (`needs`): for ID, which the ids of links answer, no statement; whole records of the
+        labels the read model keeps, from it when it can say (`_from_index`)."""
         if level == ID:
             return [{"id": node_id, "_label": label} for node_id in ids]
-        return await self.node_loader(label, level).load_many(ids) if ids else []
+        if not ids:
+            return []
+        if label in RECORDS_KEPT:
+            found = await self._from_index(lambda index: index.kept(label, ids))
+            if found is not None:
+                return [found.get(i) for i in ids]
+        return await self.node_loader(label, level).load_many(ids)

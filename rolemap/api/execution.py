@@ -2,12 +2,13 @@
 
 - `is_awaitable`: graphql-core asks it of every field's value, twice; plain values answer at once.
 - `Execution.execute_field`: a leaf field (a scalar or an enum) with no arguments that graphene's
-  default resolver answers (a record's property, or an object's attribute) is read and serialized
-  at once, without the resolve info, argument coercion and completion dispatch every field
-  otherwise costs (about half of a field's time; a role map at M has 7,000 fields). A null for a
-  nullable field is answered at once too. Anything else on the way (a null for a required field, a
-  value that does not serialize, an error) takes graphql-core's own path, so the answer and its
-  errors are the same either way.
+  default resolver answers (a record's property, or an object's attribute), or a resolver that
+  says how it answers from its source alone (`at_once`, e.g. a localised name without `lang`),
+  is read and serialized at once, without the resolve info, argument coercion and completion
+  dispatch every field otherwise costs (about half of a field's time; a role map at M has 7,000
+  fields). A null for a nullable field is answered at once too. Anything else on the way (a null
+  for a required field, a value that does not serialize, an error) takes graphql-core's own path,
+  so the answer and its errors are the same either way.
 """
 
 from __future__ import annotations
@@ -40,10 +41,8 @@ def is_awaitable(value: Any) -> bool:
 
 
 class _Leaf(NamedTuple):
-    key: str
-    """The record property (camelCase) the default resolver reads."""
-    attname: str
-    """The attribute it reads of an object."""
+    read: Callable[[Any], Any]
+    """The field's value, of its source."""
     serialize: Callable[[Any], Any]
     nullable: bool
 
@@ -57,10 +56,7 @@ class Execution(ExecutionContext):
             leaf = _leaf(parent_type, node.name.value)
             if leaf is not None:
                 try:
-                    if type(source) is dict:
-                        value = source.get(leaf.key)
-                    else:
-                        value = getattr(source, leaf.attname, None)
+                    value = leaf.read(source)
                     if value is None:
                         if leaf.nullable:
                             return None
@@ -75,11 +71,24 @@ class Execution(ExecutionContext):
 
 @functools.cache
 def _leaf(parent_type: GraphQLObjectType, name: str) -> _Leaf | None:
-    """How to answer `name` on `parent_type` at once, when the default resolver answers it with a
-    scalar or an enum; None otherwise."""
+    """How to answer `name` on `parent_type` at once (when the query gives it no arguments), when
+    it is a scalar or an enum that the default resolver answers, or its resolver's `at_once`;
+    None otherwise."""
     field = parent_type.fields.get(name)
-    read = default_read(field.resolve) if field is not None else None
-    named = get_named_type(field.type) if read else None
-    if named is None or not is_leaf_type(named):
+    if field is None or not is_leaf_type(get_named_type(field.type)):
         return None
-    return _Leaf(*read, named.serialize, not is_non_null_type(field.type))
+    read = getattr(field.resolve, "at_once", None)
+    if read is None:
+        default = default_read(field.resolve)
+        if default is None:
+            return None
+        read = functools.partial(_read, *default)
+    return _Leaf(read, get_named_type(field.type).serialize, not is_non_null_type(field.type))
+
+
+def _read(key: str, attname: str, source: Any) -> Any:
+    """What the default resolver reads: a record's property `key` (camelCase), or an object's
+    attribute `attname`."""
+    if type(source) is dict:
+        return source.get(key)
+    return getattr(source, attname, None)

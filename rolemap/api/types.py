@@ -107,6 +107,8 @@ def text(field: str, required: bool = False):
     def resolve(record, info, lang=None):
         return localized(record, field, lang)
 
+    resolve.at_once = lambda record: localized(record, field, None)  # no `lang` (`execution`)
+
     return graphene.Field(
         graphene.String,
         lang=graphene.String(description="fi, sv or en; falls back to the default text."),
@@ -145,7 +147,7 @@ class Hop:
         ctx = info.context
         args = get_argument_values(parent.fields[nodes[0].name.value], nodes[0], info.variable_values)
         ids = list(dict.fromkeys(record["id"] for record in records))
-        found = await ctx.links_loader(self.rel, self.src, self.dst, self.direction).load_many(ids)
+        found = await ctx.links_of(self.rel, self.src, self.dst, self.direction, ids)
         target = info.schema.get_type(self.label)
         if self.many:
             places = connection_nodes(info, get_named_type(parent.fields[nodes[0].name.value].type), nodes)
