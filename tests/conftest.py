@@ -164,8 +164,10 @@ class Api:
 
     def statements(self, query: str, **variables) -> int:
         """How many store statements one request takes, read anonymously (reads are public); the
-        read model is caught up first, so that nothing else runs statements meanwhile."""
+        read model is caught up first, so that nothing else runs statements meanwhile, and no
+        record is kept from the requests before (`RecordCache`)."""
         self.client.app.state.index.caught_up()
+        self.client.app.state.kept.clear()
         before = self.store.statement_count
         self.as_(None)(query, **variables)
         return self.store.statement_count - before

@@ -4,16 +4,15 @@ depth, with errors where they belong."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
-from rolemap.analysis.index import IndexCache
+from rolemap.api.records import RecordCache
 from rolemap.api.types import TYPES
 from rolemap.bundle import import_bundle
 from rolemap.seed import default_seed_dir, seed_bundle
 
 from .test_projection import Writer
+from .test_statement_counts import read_model_unused
 
 
 def hops(type_name: str) -> dict[str, bool]:
@@ -111,7 +110,7 @@ def both_ways(api, monkeypatch, ask):
     served = ask()
     used = api.store.statement_count - before
     with monkeypatch.context() as patched:
-        patched.setattr(IndexCache, "serving", lambda self, revision: contextlib.nullcontext(None))
+        read_model_unused(patched)
         before = api.store.statement_count
         stored = ask()
         unserved = api.store.statement_count - before
@@ -171,3 +170,66 @@ def test_an_error_read_ahead_is_reported_at_its_own_field(api, sample, monkeypat
     assert all("first must be between 1 and 100" in e["message"] for e in errors)
     city = served["data"]["city"]  # the rest is answered; the nodes in error are null
     assert city["name"] and city["pilots"]["edges"] and not any(e["node"] for e in city["pilots"]["edges"])
+
+
+def test_kept_records_go_when_the_registry_moves(api, sample):
+    """A record read once is kept for the requests that follow, until the next write (here a
+    rename), after which it is read again."""
+    service = pick(api, "Service", 1)[0]
+    query = "query($s: ID!) { service(id: $s) { name description } }"
+    anyone = api.as_(None)  # no key to look up
+    first = anyone(query, s=service)["service"]
+    before = api.store.statement_count
+    assert anyone(query, s=service)["service"] == first
+    assert api.store.statement_count == before + (not sample.sole_writer), "kept: none but the head"
+    renamed = api(
+        """mutation($id: ID!) { updateService(id: $id, input: {name: "Renamed just now"}) {
+             errors { message } } }""",
+        id=service,
+    )["updateService"]
+    assert renamed["errors"] == []
+    assert anyone(query, s=service)["service"] == {**first, "name": "Renamed just now"}
+
+
+def test_a_request_that_began_before_a_write_keeps_nothing():
+    kept = RecordCache()
+    kept.keep(5, "full", {"Service:a": {"id": "Service:a", "name": "new"}})
+    kept.keep(4, "full", {"Service:b": {"id": "Service:b", "name": "old"}})  # began before 5
+    assert kept.take(5, "full", ["Service:a", "Service:b"]) == {
+        "Service:a": {"id": "Service:a", "name": "new"}
+    }
+    assert kept.take(4, "full", ["Service:a"]) == {}
+    assert kept.take(6, "full", ["Service:a"]) == {}  # a write since: all of it goes
+    assert kept.take(5, "full", ["Service:a"]) == {}
+    given = kept.take(6, "full", ["Service:a"])
+    kept.keep(6, "full", {"Service:a": {"id": "Service:a"}})
+    kept.take(6, "full", ["Service:a"])["Service:a"]["name"] = "changed by a caller"
+    assert kept.take(6, "full", ["Service:a"]) == {"Service:a": {"id": "Service:a"}}
+    assert given == {}
+
+
+def test_the_oldest_kept_records_go_first():
+    kept = RecordCache(size=3)
+    for i in range(5):
+        kept.keep(1, "brief", {f"Service:{i}": {"id": f"Service:{i}"}})
+    assert sorted(kept.take(1, "brief", [f"Service:{i}" for i in range(5)])) == [
+        "Service:2",
+        "Service:3",
+        "Service:4",
+    ]
+
+
+def test_a_mutations_answer_shows_the_writes_before_it_in_the_same_request(api, sample):
+    """What one request keeps (its loaders, the records kept, the read model's revision) never
+    hides a write the request itself made since."""
+    service = pick(api, "Service", 1)[0]
+    shown = "service { id vendor { services(first: 100) { edges { node { id name } } } } }"
+    data = api(
+        f"""mutation($id: ID!) {{
+          a: updateService(id: $id, input: {{name: "First name"}}) {{ {shown} }}
+          b: updateService(id: $id, input: {{name: "Second name"}}) {{ {shown} }} }}""",
+        id=service,
+    )
+    for alias, name in (("a", "First name"), ("b", "Second name")):
+        nodes = data[alias]["service"]["vendor"]["services"]["edges"]
+        assert {edge["node"]["id"]: edge["node"]["name"] for edge in nodes}[service] == name, alias

@@ -1041,9 +1041,10 @@ class IndexCache:
         with self.reading():
             return fn(current)
 
-    def get(self) -> RegistryIndex:
-        """The index as of the registry's head revision (one statement to read the head)."""
-        head = self.store.head()
+    def get(self, head: int | None = None) -> RegistryIndex:
+        """The index as of the registry's head revision: `head` when the caller read it, else read
+        (one statement)."""
+        head = self.store.head() if head is None else head
         index = self._index
         if index is not None and index.revision >= head:
             return index

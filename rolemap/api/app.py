@@ -51,6 +51,7 @@ from .auth import TokenBackend, refused
 from .context import Context
 from .execution import Execution, is_awaitable
 from .logs import RequestIds, log, masked
+from .records import RecordCache
 from .requests import RequestError, parse_json, read_json
 from .schema import schema
 from .selections import field_names
@@ -97,6 +98,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
     settings = replace(settings or Settings(), **changes)
     public_read, oidc = settings.public_read, settings.oidc
     registry = Registry(store)
+    kept = RecordCache()
     index = IndexCache(
         store,
         settings.analysis_workers,
@@ -130,7 +132,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
             params = await _request_params(request)
         except _BadRequest as exc:
             return _errors(media, str(exc), exc.status)
-        context = Context(store, registry, index, settings, actor=request.user.actor)
+        context = Context(store, registry, index, settings, actor=request.user.actor, kept=kept)
         try:
             return await _run(params, request, media, context)
         finally:
@@ -269,6 +271,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.store = store
     app.state.index = index
+    app.state.kept = kept
     app.state.max_body_bytes = settings.max_body_bytes
     return app
 

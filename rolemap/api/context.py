@@ -21,6 +21,7 @@ from ..graph.access import Edge, Graph, Link, Record
 from ..graph.store import Store
 from ..registry import Registry
 from .needs import BRIEF, FULL, ID
+from .records import RecordCache
 
 T = TypeVar("T")
 
@@ -33,8 +34,11 @@ class Context:
         index: IndexCache,
         settings: Settings | None = None,
         actor: Actor = ANONYMOUS,
+        kept: RecordCache | None = None,
     ) -> None:
         self.store = store
+        self.kept = kept or RecordCache(0)
+        """Records read by earlier requests at the same revision (shared by the app's requests)."""
         self.settings = settings or Settings()
         self.actor = actor
         """Who is calling (from the credentials): every mutation passes it to its use case."""
@@ -46,7 +50,11 @@ class Context:
         self._nodes: dict[tuple[str, str], DataLoader] = {}
         self._remembered: dict[str, Record] = {}
         self._related: dict[tuple[str, ...], DataLoader] = {}
-        self._head: int | None = None
+        self._head: asyncio.Future[int] | None = None
+        self._head_read: int | None = None
+        self._loaded_at = store.revision
+        """The newest revision this process had written when the loaders began to keep records."""
+        self._head_lock = threading.Lock()
         self.ready: dict[tuple, Any] = {}
         """Relationship fields read ahead (`lookahead`), by field nodes and record."""
 
@@ -65,26 +73,54 @@ class Context:
         only when this request's own mutations moved it."""
         with self._index_lock:  # the analyses of one request run in parallel threads
             if self._index is None or self._index.revision < self.store.revision:
-                self._index = self.index_cache.get()
+                self._index = self.index_cache.get(self._read_head() if self._index is None else None)
             return self._index
+
+    async def head(self) -> int:
+        """The registry's head: what this request may take from the read model and the records
+        kept must be as of it or newer. A store only this process writes knows it; any other is
+        asked once a request (the fields that ask at the same time share the one statement). A
+        write this request made since counts: a mutation's answer shows it."""
+        if self.store.sole_writer:
+            return self.store.revision
+        if self._head is None:
+            self._head = asyncio.ensure_future(self.call(self._read_head))
+        return max(await self._head, self.store.revision)
+
+    def _read_head(self) -> int:
+        """`head`, from a thread (the analyses' threads ask too)."""
+        with self._head_lock:
+            if self.store.sole_writer:
+                return self.store.revision
+            if self._head_read is None:
+                self._head_read = self.store.head()
+            return max(self._head_read, self.store.revision)
 
     async def _from_index(self, read: Callable[[RegistryIndex], T | None]) -> T | None:
         """`read(index)` on the analyses' read model, when it is as new as the registry was when
         this request first asked (`IndexCache.serving`): whole records of the labels it keeps, and
         the links of relationships without properties, with no statement. None when it cannot
         answer: the store does."""
-        if self._head is None:
-            # A store only this process writes knows its head; any other is asked, once a request.
-            self._head = self.store.revision if self.store.sole_writer else await self.call(self.store.head)
-        with self.index_cache.serving(self._head) as index:
+        with self.index_cache.serving(await self.head()) as index:
             return None if index is None else read(index)
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking store work off the event loop."""
         return await asyncio.to_thread(fn, *args)
 
+    def _since_writes(self) -> None:
+        """Forget what this request loaded before a write of this process landed (a mutation of
+        this request: the next mutation's answer must show its own write, not what the one
+        before it loaded)."""
+        if self.store.revision != self._loaded_at:
+            self._loaded_at = self.store.revision
+            self._nodes.clear()
+            self._related.clear()
+            self.ready.clear()
+
     def node_loader(self, label: str, level: str = FULL) -> DataLoader:
         """Records of `label` by id: whole ones, or (BRIEF) only their id and name."""
+        self._since_writes()
         key = (label, level)
         if key not in self._nodes:
             read = self.graph.briefs if level == BRIEF else self.graph.nodes
@@ -103,6 +139,7 @@ class Context:
         return self._hop_loader(self.graph.links, rel, src, dst, direction)
 
     def _hop_loader(self, hop, rel: str, src: str, dst: str, direction: str) -> DataLoader:
+        self._since_writes()
         key = (hop.__name__, rel, src, dst, direction)
         if key not in self._related:
 
@@ -159,4 +196,12 @@ class Context:
             found = await self._from_index(lambda index: index.kept(label, ids))
             if found is not None:
                 return [found.get(i) for i in ids]
-        return await self.node_loader(label, level).load_many(ids)
+        head = await self.head()
+        found = self.kept.take(head, level, ids)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            loaded = await self.node_loader(label, level).load_many(missing)
+            read = {i: r for i, r in zip(missing, loaded, strict=True) if r is not None}
+            self.kept.keep(head, level, read)
+            found.update(read)
+        return [found.get(i) for i in ids]
