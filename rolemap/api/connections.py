@@ -135,6 +135,21 @@ def page_in_order(items: list[Any], first: int | None, after: str | None, key) -
     return Page(rest[:limit], len(rest) > limit, start > 0, functools.partial(len, items), key)
 
 
+class Edge:
+    """An edge of a page: its node, and its cursor when asked for (graphene's default resolver
+    reads both as attributes; an edge's own fields read `node["_edge"]`)."""
+
+    __slots__ = ("node", "_cursor_of")
+
+    def __init__(self, node: Any, cursor_of: Callable[[Any], str]) -> None:
+        self.node = node
+        self._cursor_of = cursor_of
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self._cursor_of(self.node))
+
+
 class Connection(graphene.relay.Connection):
     """Base of every connection type: adds `totalCount`."""
 
@@ -149,8 +164,7 @@ class Connection(graphene.relay.Connection):
 
     @staticmethod
     def resolve_edges(page: Page, info):
-        edge_type = info.return_type.of_type.of_type.graphene_type
-        return [edge_type(node=item, cursor=encode_cursor(page.cursor_of(item))) for item in page.items]
+        return [Edge(item, page.cursor_of) for item in page.items]
 
     @staticmethod
     def resolve_page_info(page: Page, info):
