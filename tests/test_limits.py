@@ -49,7 +49,8 @@ def test_nested_connections_multiply_and_are_refused_above_the_limit(api):
     assert (
         "about 2,030,300 values" in error["message"]
     )  # 100 + 100 + 100 (edges, nodes) + 10,000 × 3 + 1,000,000 × 2
-    assert api.statements(huge.replace("first: 100", "first: 10")) >= 1  # the same shape, smaller, runs
+    smaller = api(huge.replace("first: 100", "first: 10"))  # the same shape, smaller, runs
+    assert isinstance(smaller["cities"]["edges"], list)
 
 
 def test_variables_and_defaults_count(api):

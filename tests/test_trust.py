@@ -158,6 +158,16 @@ def test_a_vendors_claim_waits_for_the_city_and_verified_only_analyses_leave_it_
     after = api(f'{{ service(id: "{sid}") {{ capabilities {{ totalCount }} }} }}')
     assert after["service"]["capabilities"]["totalCount"] == 0
     assert role_of_b(False) is None
+    # …nor does a list filtered by it show the service (from the store, or the read model).
+    listed = api(
+        '{ services(capabilityId: "Capability:b") { totalCount edges { node { id } } facets { field values { value } } } '
+        'vendors(capabilityId: "Capability:b") { edges { node { id } } } }'
+    )
+    assert sid not in {e["node"]["id"] for e in listed["services"]["edges"]}
+    assert listed["services"]["totalCount"] == len(listed["services"]["edges"])
+    facet = {f["field"]: [v["value"] for v in f["values"]] for f in listed["services"]["facets"]}
+    assert "Vendor:b" not in facet["vendorId"]  # B's one service with it was that one
+    assert "Vendor:b" not in {e["node"]["id"] for e in listed["vendors"]["edges"]}
     # Another city cannot judge Tampere's claims.
     helsinki = api.key("CITY", city=H)
     refused = helsinki(review, v="REJECTED", k="USES", t=T)["reviewClaim"]["errors"]
@@ -427,10 +437,10 @@ def test_an_internal_error_is_logged_with_the_request_id_and_masked_for_the_clie
     def broken(self, *args, **kwargs):
         raise RuntimeError("Binder exception: MATCH (n:Secret) in /srv/rolemap/data.lbug")
 
-    monkeypatch.setattr(Graph, "page_ids", broken)  # what a list reads first
+    monkeypatch.setattr(Graph, "page_ids", broken)  # what a list reads first (goals: from the store)
     with caplog.at_level(logging.ERROR, logger="rolemap"):
         response = api.client.post(
-            "/graphql", json={"query": "{ cities { totalCount } }"}, headers={"x-request-id": "req-42"}
+            "/graphql", json={"query": "{ goals { totalCount } }"}, headers={"x-request-id": "req-42"}
         )
     error = response.json()["errors"][0]
     assert "MATCH" not in error["message"] and "/srv" not in error["message"]

@@ -25,7 +25,7 @@ import gc
 import json
 import logging
 import threading
-from bisect import insort
+from bisect import bisect_right, insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
@@ -83,6 +83,18 @@ SERVED = {
 }
 """The relationships whose links plain reads may take from the index (`links`): those whose
 links carry no properties, kept here exactly as stored."""
+LISTED = {
+    ("Service", "vendorId"): ("OFFERS", "out"),
+    ("Service", "capabilityId"): ("HAS_CAPABILITY", "into"),  # rejected claims are not kept here
+    ("Pilot", "cityId"): ("RUNS", "out"),
+    ("Pilot", "vendorId"): ("PARTNER", "into"),
+    ("Pilot", "needId"): ("FOR_NEED", "into"),
+    ("Need", "cityId"): ("HAS_NEED", "out"),
+    ("Need", "themeId"): ("IN_THEME", "into"),
+}
+"""The list filters (statements.LISTS) that are one relationship the index keeps: (the
+relationship, which way from the filter's node to the items). A list filtered by these alone, or
+not at all, is paged from the index (`listed`)."""
 STRUCTURAL = {"PART_OF", "COMPLEMENTS"}
 """Relationships whose change moves many overlap items at once (regions, complements): the corpora
 are scored again whole."""
@@ -377,6 +389,31 @@ class RegistryIndex:
         by id, with the relationship's properties (none)."""
         adjacency = (self.out if direction == "out" else self.into)[rel]
         return {node_id: [(other, {}) for other in sorted(adjacency.get(node_id, ()))] for node_id in ids}
+
+    def listed(
+        self, label: str, filters: dict[str, Any], after: str, limit: int
+    ) -> tuple[list[str], int] | None:
+        """As `Graph.page_ids` (the first `limit` ids after `after`, in id order, of the `label`
+        items that `filters` keep: a filter's value is an id, or a list of ids of which any will
+        do), with how many items the whole list has; None when a filter is not one of `LISTED`."""
+        if label not in self.sorted:
+            return None
+        kept: list[set[str]] = []
+        for name, value in filters.items():
+            if value is None:
+                continue
+            spec = LISTED.get((label, name))
+            if spec is None:
+                return None
+            rel, way = spec
+            adjacency = (self.out if way == "out" else self.into)[rel]
+            found: set[str] = set()
+            for node_id in value if isinstance(value, list) else [value]:
+                found.update(adjacency.get(node_id, ()))
+            kept.append(found)
+        ids = sorted(set.intersection(*kept)) if kept else self.sorted[label]
+        start = bisect_right(ids, after) if after else 0
+        return ids[start : start + limit], len(ids)
 
     def kept(self, label: str, ids: list[str]) -> dict[str, dict] | None:
         """As `Graph.nodes`, for a label whose whole records the index keeps (`RECORDS_KEPT`);
@@ -1100,6 +1137,16 @@ class IndexCache:
         finally:
             with self._starting:
                 self._catching_up = None
+
+    def stop(self) -> None:
+        """No more work on the analyses' threads; catching up that has begun is waited for (it
+        reads the store, which is closed next)."""
+        self.pool.shutdown()
+        with self._starting:
+            pending = self._catching_up
+        if pending is not None:
+            with contextlib.suppress(Exception):  # cancelled, or failed (and logged)
+                pending.result()
 
     def caught_up(self) -> RegistryIndex:
         """`get`, once any catching up in the background is done: nothing then runs statements

@@ -261,7 +261,7 @@ def create_app(store: Store, settings: Settings | None = None, **changes: Any) -
         try:
             yield
         finally:
-            index.pool.shutdown()
+            await asyncio.to_thread(index.stop)
             try:  # the next start begins from here (analysis/checkpoint.py)
                 await asyncio.to_thread(store.flush_writes)  # memory the save can use instead
                 await asyncio.to_thread(index.save)

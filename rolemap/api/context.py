@@ -104,6 +104,13 @@ class Context:
         with self.index_cache.serving(await self.head()) as index:
             return None if index is None else read(index)
 
+    async def listed(
+        self, label: str, filters: dict[str, Any], after: str, limit: int
+    ) -> tuple[list[str], int] | None:
+        """A page of a list's ids and the whole list's length, from the read model when it can
+        say (`RegistryIndex.listed`, `_from_index`); None: the store pages them."""
+        return await self._from_index(lambda index: index.listed(label, filters, after, limit))
+
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run blocking store work off the event loop."""
         return await asyncio.to_thread(fn, *args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 import graphene
 from graphql import GraphQLError
@@ -50,12 +51,16 @@ def listing(label: str, doc: str, **filters):
         if values.get("cityId") is not None:  # a region lists its members' too
             values["cityId"] = await info.context.call(graph.with_members, values["cityId"])
         after_id = decode_cursor(after)
-        ids = await info.context.call(graph.page_ids, label, values, after_id, limit + 1)
+        listed = await info.context.listed(label, values, after_id, limit + 1)
+        if listed is None:
+            ids = await info.context.call(graph.page_ids, label, values, after_id, limit + 1)
+        else:
+            ids, counted = listed
         found = await info.context.records(label, ids[:limit], node_level(info, label))
         rows = [row for row in found if row is not None]
 
-        async def total() -> int:
-            return await info.context.call(graph.count, label, values)
+        def total() -> int | Awaitable[int]:
+            return counted if listed is not None else info.context.call(graph.count, label, values)
 
         async def facets() -> list[Facet]:
             found = await asyncio.gather(

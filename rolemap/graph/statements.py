@@ -200,6 +200,9 @@ def _search(*fields: str) -> Filter:
 _SEARCH = _search("name", "description")
 _TITLE_SEARCH = _search("title", "description")
 _CURRENT_DECISION = "NOT EXISTS { MATCH (d)<-[:SUPERSEDES]-(:Decision) }"
+_NOT_REJECTED = "coalesce(hc.status, '') <> 'REJECTED'"
+"""A capability a vendor claimed and the city rejected is not the service's (as its connections
+show it: never as a link)."""
 
 LISTS: dict[str, ListSpec] = {
     "City": ListSpec("City", (Filter("kind", where="n.kind = $kind"), _SEARCH)),
@@ -214,7 +217,10 @@ LISTS: dict[str, ListSpec] = {
             _SEARCH,
             Filter(
                 "capabilityId",
-                match="MATCH (n)-[:OFFERS]->(:Service)-[:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
+                match=(
+                    "MATCH (n)-[:OFFERS]->(:Service)-[hc:HAS_CAPABILITY]->(:Capability {id: $capabilityId})"
+                ),
+                where=_NOT_REJECTED,
             ),
         ),
     ),
@@ -229,8 +235,9 @@ LISTS: dict[str, ListSpec] = {
             ),
             Filter(
                 "capabilityId",
-                match="MATCH (n)-[:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
-                facet=("MATCH (n)-[:HAS_CAPABILITY]->(v:Capability)", "v.id"),
+                match="MATCH (n)-[hc:HAS_CAPABILITY]->(:Capability {id: $capabilityId})",
+                where=_NOT_REJECTED,
+                facet=(f"MATCH (n)-[hc:HAS_CAPABILITY]->(v:Capability) WHERE {_NOT_REJECTED}", "v.id"),
             ),
             Filter(
                 "cityId",
