@@ -22,14 +22,17 @@ from typing import Any, NamedTuple
 from graphql import (
     ExecutionContext,
     FieldNode,
+    GraphQLField,
     GraphQLObjectType,
     Undefined,
     get_named_type,
     is_leaf_type,
     is_non_null_type,
+    located_error,
 )
 from graphql.pyutils import Path
 
+from .lookahead import MISSING, ready_key
 from .needs import default_read
 
 _PLAIN = frozenset({str, int, float, bool, type(None), dict, list, tuple, date, datetime})
@@ -66,7 +69,52 @@ class Execution(ExecutionContext):
                             return serialized
                 except Exception:  # noqa: BLE001 - graphql-core's path below reports it
                     pass
+        if self.middleware_manager is None and type(source) is dict:
+            field = _read_ahead(parent_type, node.name.value)
+            ready = (
+                MISSING
+                if field is None
+                else self.context_value.ready.get(ready_key(field_nodes, source["id"]), MISSING)
+            )
+            if ready is not MISSING:
+                return self._complete_ready(field, field_nodes, parent_type, path, ready)
         return super().execute_field(parent_type, source, field_nodes, path)
+
+    def _complete_ready(
+        self,
+        field: GraphQLField,
+        field_nodes: list[FieldNode],
+        parent_type: GraphQLObjectType,
+        path: Path,
+        value: Any,
+    ) -> Any:
+        """A relationship field read ahead (`lookahead`): what graphql-core's `execute_field` does
+        once its resolver answered `value`, without the argument coercion and the call (the value
+        was read with the same arguments, and its resolver would give it as it is)."""
+        info = self.build_resolve_info(field, field_nodes, parent_type, path)
+        try:
+            completed = self.complete_value(field.type, field_nodes, info, path, value)
+        except Exception as raw_error:
+            self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type)
+            return None
+        if not self.is_awaitable(completed):
+            return completed
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(located_error(raw_error, field_nodes, path.as_list()), field.type)
+                return None
+
+        return await_completed()
+
+
+@functools.cache
+def _read_ahead(parent_type: GraphQLObjectType, name: str) -> GraphQLField | None:
+    """The field `name` of `parent_type` when it is a relationship that `lookahead` reads ahead."""
+    field = parent_type.fields.get(name)
+    return field if field is not None and getattr(field.resolve, "hop", None) is not None else None
 
 
 @functools.cache
