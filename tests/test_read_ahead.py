@@ -263,3 +263,22 @@ def test_a_mutations_answer_shows_the_writes_before_it_in_the_same_request(api, 
     for alias, name in (("a", "First name"), ("b", "Second name")):
         nodes = data[alias]["service"]["vendor"]["services"]["edges"]
         assert {edge["node"]["id"]: edge["node"]["name"] for edge in nodes}[service] == name, alias
+
+
+def test_a_field_is_answered_when_a_write_lands_while_it_is_read(api, sample, monkeypatch):
+    """A write of this process while a request reads makes the request forget what it read ahead
+    (`Context._since_writes`); the fields still answer, each read again where it is resolved."""
+    from rolemap.api import types
+
+    city = api("{ pilots(first: 1) { edges { node { city { id } } } } }")["pilots"]["edges"][0]["node"]
+    query = """query($c: ID!) { city(id: $c) { name pilots(first: 5) { edges { node { title
+                 services { edges { node { name vendor { name } } } } } } } } }"""
+    expected = api(query, c=city["city"]["id"])
+    original = types.ahead
+
+    async def a_write_lands(info, *args):
+        info.context.ready.clear()  # what a write landing meanwhile does
+        await original(info, *args)
+
+    monkeypatch.setattr(types, "ahead", a_write_lands)
+    assert api(query, c=city["city"]["id"]) == expected

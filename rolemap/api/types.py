@@ -140,10 +140,10 @@ class Hop:
 
     async def lazily(self, record: dict, info):
         """The field for `record` alone (its siblings' calls share the statements)."""
-        await self.fill(info, info.parent_type, [record], info.field_nodes)
-        return info.context.ready[ready_key(info.field_nodes, record["id"])]
+        return (await self.fill(info, info.parent_type, [record], info.field_nodes))[record["id"]]
 
-    async def fill(self, info, parent, records: list[dict], nodes) -> None:
+    async def fill(self, info, parent, records: list[dict], nodes) -> dict:
+        """The field for each of `records` (by id), also kept ready for graphql-core."""
         ctx = info.context
         args = get_argument_values(parent.fields[nodes[0].name.value], nodes[0], info.variable_values)
         ids = list(dict.fromkeys(record["id"] for record in records))
@@ -163,14 +163,16 @@ class Hop:
         wanted = list(dict.fromkeys(wanted))
         loaded = await ctx.records(self.label, wanted, level(info, self.label, _selections(places)))
         by_id = dict(zip(wanted, loaded, strict=True))
+        values = {}
         for node_id in ids:
             if self.many:
                 window = windows[node_id]
                 value = window.page([by_id[i] for i, _ in window.shown], _with_edge)
             else:
                 value = by_id[firsts[node_id]] if node_id in firsts else None
-            ctx.ready[ready_key(nodes, node_id)] = value
+            ctx.ready[ready_key(nodes, node_id)] = values[node_id] = value
         await ahead(info, target, [r for r in loaded if r is not None], places)
+        return values
 
 
 def _selections(places):
