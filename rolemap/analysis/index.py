@@ -937,10 +937,7 @@ class ReadWriteLock:
         try:
             yield
         finally:
-            with self._cond:
-                self._readers -= 1
-                if not self._readers:
-                    self._cond.notify_all()
+            self._done_reading()
 
     @contextlib.contextmanager
     def read_if_free(self) -> Iterator[bool]:
@@ -953,10 +950,13 @@ class ReadWriteLock:
             yield free
         finally:
             if free:
-                with self._cond:
-                    self._readers -= 1
-                    if not self._readers:
-                        self._cond.notify_all()
+                self._done_reading()
+
+    def _done_reading(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if not self._readers:
+                self._cond.notify_all()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[None]:
@@ -1142,20 +1142,21 @@ class IndexCache:
         """No more work on the analyses' threads; catching up that has begun is waited for (it
         reads the store, which is closed next)."""
         self.pool.shutdown()
-        with self._starting:
-            pending = self._catching_up
-        if pending is not None:
-            with contextlib.suppress(Exception):  # cancelled, or failed (and logged)
-                pending.result()
+        with contextlib.suppress(Exception):  # cancelled, or failed (and logged)
+            self._catching_up_done()
 
     def caught_up(self) -> RegistryIndex:
         """`get`, once any catching up in the background is done: nothing then runs statements
         behind the caller's back until the next write (tests count statements after it)."""
+        self._catching_up_done()
+        return self.get()
+
+    def _catching_up_done(self) -> None:
+        """Wait for the catching up in the background, if any has begun."""
         with self._starting:
             pending = self._catching_up
         if pending is not None:
             pending.result()
-        return self.get()
 
     def _follow(self, index: RegistryIndex, head: int) -> bool:
         """Apply the change records after the index's revision; False when it must be rebuilt
